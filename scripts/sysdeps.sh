@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Check, and where possible install, what dossier needs from the system:
+# fontconfig and the Noto fonts (Latin, Cyrillic, Japanese), HarfBuzz's subsetter
+# (without it WeasyPrint subsets fonts slowly, see shared notes), Pango,
+# poppler-utils and qpdf (tests, previews) and Debian's pandoc (the reference
+# the citation tests compare with). Installs with apt-get when it can.
+set -euo pipefail
+
+missing=()
+need() { # need PACKAGE TEST...
+  local pkg=$1; shift
+  if ! "$@" >/dev/null 2>&1; then missing+=("$pkg"); fi
+}
+has_family() { fc-list ":family=$1" family | grep -q .; }
+has_lib() { ldconfig -p | grep -q "$1"; }
+
+need fontconfig command -v fc-list
+if command -v fc-list >/dev/null 2>&1; then
+  need fonts-noto-core has_family "Noto Serif"
+  need fonts-noto-core has_family "Noto Sans"
+  need fonts-noto-cjk has_family "Noto Serif CJK JP"
+  need fonts-noto-cjk has_family "Noto Sans CJK JP"
+else
+  missing+=(fonts-noto-core fonts-noto-cjk)
+fi
+need libpango-1.0-0 has_lib libpango-1.0.so.0
+need libpangoft2-1.0-0 has_lib libpangoft2-1.0.so.0
+need libharfbuzz-subset0 has_lib libharfbuzz-subset.so.0
+need poppler-utils command -v pdftotext
+need qpdf command -v qpdf
+need pandoc command -v pandoc
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "${1:-}" = "--verify" ]; then
+  echo "error: still missing after installing: ${missing[*]}" >&2
+  exit 1
+fi
+# shellcheck disable=SC2207
+missing=($(printf '%s\n' "${missing[@]}" | sort -u))
+echo "dossier needs these system packages: ${missing[*]}" >&2
+if command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+      echo "error: not root and no sudo: run 'apt-get install ${missing[*]}' as root, then 'make' again" >&2
+      exit 1
+    fi
+  fi
+  echo "installing them with apt-get ..." >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fc-cache -f >/dev/null 2>&1 || true
+  exec "$0" --verify
+fi
+echo "error: no apt-get here: install the equivalents of ${missing[*]} (Noto Serif/Sans, Noto Serif/Sans CJK JP, HarfBuzz subset library, Pango, poppler-utils, qpdf, pandoc) with your package manager, then run 'make' again" >&2
+exit 1

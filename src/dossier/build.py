@@ -1,0 +1,182 @@
+"""The one orchestrator: load → validate → rich text & citations → render → typeset → write.
+
+Each stage is a plain function of its inputs (see the module of each stage);
+this module only wires them together, collects problems, and decides when to
+stop. `check()` runs every stage up to, but not including, typesetting.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import cite, fonts, load, model, render, richtext
+from .errors import DossierError, Location, Report
+
+CONTENT_FILES = ("dossier.yaml", "chronology.yaml", "excerpts.yaml", "interpretations.yaml")
+
+
+@dataclass
+class Prepared:
+    """A dossier checked and formatted, ready to render."""
+
+    dossier: model.Dossier
+    entries: list[cite.Entry]
+    formatted: richtext.Formatted
+    theme_dirs: list[Path]
+    display_root: str
+    report: Report = field(default_factory=Report)
+
+
+def display(path: Path) -> str:
+    """A path as the user should read it in messages: relative to the working folder if inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_files(root: Path, report: Report) -> tuple[dict[str, tuple[yaml.Node | None, load.SourceFile]], str | None]:
+    shown = display(root)
+    if not root.is_dir():
+        raise DossierError.at(Location(shown, 1, 1), "not a folder, expected a dossier folder holding dossier.yaml")
+    docs: dict[str, tuple[yaml.Node | None, load.SourceFile]] = {}
+    for name in (*CONTENT_FILES, "bibliography.yaml"):
+        spelt = root / (name[:-5] + ".yml")
+        if spelt.exists():
+            report.error(Location(f"{shown}/{spelt.name}", 1, 1), f"'{spelt.name}' must be named '{name}', expected the .yaml extension")
+    if not (root / "dossier.yaml").is_file():
+        report.error(Location(f"{shown}/dossier.yaml", 1, 1), "file not found, expected dossier.yaml with at least 'title'")
+        report.check()
+    bib_files = [n for n in cite.BIB_FILES if (root / n).is_file()]
+    if len(bib_files) > 1:
+        report.error(
+            Location(f"{shown}/{bib_files[1]}", 1, 1),
+            f"two bibliographies, {bib_files[0]} and {bib_files[1]}, expected only one of {', '.join(cite.BIB_FILES)}",
+        )
+    for name in (*CONTENT_FILES, *bib_files[:1]):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            if name.endswith(".yaml"):
+                docs[name] = load.load_yaml(path, f"{shown}/{name}")
+            else:
+                text = load.decode(f"{shown}/{name}", path.read_bytes())
+                src = load.SourceFile(f"{shown}/{name}", text)
+                node = cite.json_to_nodes(text, src.name) if name.endswith(".json") else None
+                docs[name] = (node, src)
+        except DossierError as exc:
+            report.problems.extend(exc.problems)
+    return docs, (bib_files[0] if bib_files else None)
+
+
+def _bibliography(docs: dict[str, tuple[yaml.Node | None, load.SourceFile]], name: str | None, report: Report) -> list[cite.Entry]:
+    if name is None or name not in docs:
+        return []
+    node, src = docs[name]
+    if name.endswith(".bib"):
+        return cite.read_bibtex(src, richtext.pandoc_path(), report)
+    return cite.read_bibliography(node, src, report)
+
+
+def prepare(root: Path) -> Prepared:
+    """Load, check and format a dossier; raise DossierError with every error found."""
+    report = Report()
+    shown = display(root)
+    docs, bib_name = _read_files(root, report)
+    if "dossier.yaml" not in docs:
+        report.check()
+    d = model.read_dossier(root, docs, report)
+    entries = _bibliography(docs, bib_name, report)
+    report.check()
+    assert d is not None
+    style_loc = d.citation_style.loc if d.citation_style else Location(f"{shown}/dossier.yaml", 1, 1)
+    csl = cite.style_path(root, d.citation_style.value if d.citation_style else None, style_loc)
+    known = {e.id for e in entries}
+    keys = [k for e in d.chronology for k in e.sources] + [x.source for x in d.excerpts]
+    keys += [k for i in d.interpretations for k in i.sources]
+    richtext.check_keys(keys, known, report)
+    dirs = render.theme_dirs(root)
+    families = _theme_fonts(dirs)
+    fonts.check_texts(_all_texts(d, docs), fonts.coverage(families), report)
+    report.check()
+    formatted = richtext.format_dossier(d, entries, csl, report)
+    for i in d.interpretations:
+        if not i.sources and id(i.text) not in formatted.citing:
+            report.error(i.text.loc, f"interpretation '{i.party.value}' cites no source, expected a citation in 'text' or a 'sources' list")
+    cited = formatted.cited | set(k.value for k in keys)
+    for e in entries:
+        if e.id not in cited:
+            report.warning(e.loc, f"entry '{e.id}' is cited nowhere; it is still listed in the bibliography")
+    report.check()
+    return Prepared(d, entries, formatted, dirs, shown, report)
+
+
+def _theme_fonts(dirs: list[Path]) -> tuple[str, ...]:
+    for d in dirs:
+        path = d / "theme.yaml"
+        if path.is_file():
+            node, src = load.load_yaml(path, display(path))
+            report = Report()
+            m = model.FieldReader(report, src, model.Dossier(root=d, title=model.Text("", Location(src.name)))).mapping(
+                node, "theme.yaml", ("fonts",), ("fonts",)
+            )
+            report.check()
+            assert m is not None
+            families = tuple(n.value for n in getattr(m["fonts"], "value", []) if isinstance(n, yaml.ScalarNode))
+            if not families:
+                raise DossierError.at(load.location(src.name, m["fonts"]), "fonts: expected a list of font family names")
+            return families
+    raise DossierError.at(Location("templates/theme.yaml", 1, 1), "theme.yaml not found, expected the theme to name its fonts")
+
+
+def _all_texts(d: model.Dossier, docs: dict[str, tuple[yaml.Node | None, load.SourceFile]]) -> list[model.Text]:
+    """Every scalar of every content file, for the glyph check."""
+    out: list[model.Text] = []
+
+    def walk(node: yaml.Node | None, src: load.SourceFile) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            out.append(model.Text(node.value, load.location(src.name, node), node, src))
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item, src)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, src)
+
+    for node, src in docs.values():
+        walk(node, src)
+        if node is None and src.text:  # BibTeX: check the raw text
+            out.append(model.Text(src.text, Location(src.name, 1, 1), None, src))
+    return out
+
+
+def render_prepared(p: Prepared) -> tuple[str, str]:
+    return render.render_html(p.dossier, p.formatted, p.theme_dirs, p.display_root)
+
+
+def build(root: Path, output: Path) -> Report:
+    """Build the PDF of a dossier; on any error the previous PDF is left untouched."""
+    from .output import write_atomic
+    from .typeset import typeset
+
+    p = prepare(root)
+    html, css = render_prepared(p)
+    epoch = None
+    if p.dossier.edition is not None:
+        s = p.dossier.edition.start
+        epoch = calendar.timegm((s.year, s.month or 1, s.day or 1, 0, 0, 0))
+    pdf = typeset(html, css, root, p.theme_dirs, epoch)
+    write_atomic(output, pdf)
+    return p.report
+
+
+def check(root: Path) -> Report:
+    """Everything but typesetting: every content and template error, no PDF."""
+    p = prepare(root)
+    render_prepared(p)
+    return p.report

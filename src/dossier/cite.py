@@ -1,0 +1,274 @@
+"""Bibliography loading and checking, and the choice of CSL style.
+
+Reads `bibliography.yaml` (CSL YAML: a bare list or pandoc's
+`references:` mapping), `bibliography.json` (CSL-JSON, Zotero's export) or
+`bibliography.bib` (BibTeX/BibLaTeX, converted by pandoc), checks every
+entry against CSL 1.0.2 (types and variables), and gives CSL-JSON ready for
+pandoc's citeproc, which `richtext.py` runs once per build. Formatting itself
+is pandoc's: it is the CSL reference implementation (see the README).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import DossierError, Location, Report
+from .load import SourceFile, kind, location
+from .model import KEY_RE
+
+STYLES_DIR = Path(__file__).parent / "styles"
+BUNDLED_STYLES = ("chicago-author-date", "chicago-notes-bibliography")
+
+CSL_TYPES = frozenset("""
+article article-journal article-magazine article-newspaper bill book broadcast chapter classic
+collection dataset document entry entry-dictionary entry-encyclopedia event figure graphic hearing
+interview legal_case legislation manuscript map motion_picture musical_score pamphlet
+paper-conference patent performance periodical personal_communication post post-weblog regulation
+report review review-book software song speech standard thesis treaty webpage
+""".split())
+NAME_VARS = frozenset("""
+author chair collection-editor compiler composer container-author contributor curator director
+editor editorial-director editor-translator executive-producer guest host illustrator interviewer
+narrator organizer original-author performer producer recipient reviewed-author script-writer
+series-creator translator
+""".split())
+DATE_VARS = frozenset("accessed available-date event-date issued original-date submitted".split())
+TEXT_VARS = frozenset("""
+abstract annote archive archive_collection archive_location archive-place authority call-number
+chapter-number citation-key citation-label collection-number collection-title container-title
+container-title-short dimensions division DOI edition event event-title event-place genre ISBN
+ISSN issue jurisdiction keyword language license medium note number number-of-pages
+number-of-volumes original-publisher original-publisher-place original-title page page-first
+part-number part-title PMCID PMID printing-number publisher publisher-place references
+reviewed-genre reviewed-title scale section source status supplement-number title title-short
+URL version volume volume-title volume-title-short year-suffix
+""".split())
+NAME_PARTS = frozenset(
+    "family given dropping-particle non-dropping-particle suffix comma-suffix static-ordering literal parse-names".split()
+)
+DATE_PARTS = frozenset("date-parts season circa literal raw".split())
+BIB_FILES = ("bibliography.yaml", "bibliography.json", "bibliography.bib")
+_ISO_DATE = re.compile(r"^(-?\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:/(-?\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?)?$")
+
+
+@dataclass
+class Entry:
+    """One bibliography entry: its key, where it was written, and its CSL-JSON."""
+
+    id: str
+    loc: Location
+    csl: dict[str, Any]
+
+
+def style_path(root: Path, name: str | None, loc: Location) -> Path:
+    """The .csl file for `citation_style`: a bundled name or a path in the dossier."""
+    if not name:
+        return STYLES_DIR / "chicago-author-date.csl"
+    if name in BUNDLED_STYLES:
+        return STYLES_DIR / f"{name}.csl"
+    if not name.endswith(".csl"):
+        raise DossierError.at(
+            loc, f"citation_style: unknown style '{name}', expected one of {', '.join(BUNDLED_STYLES)} or a .csl path"
+        )
+    path = (root / name).resolve()
+    if not path.is_relative_to(root.resolve()) or not path.is_file():
+        raise DossierError.at(loc, f"citation_style: '{name}' is not a .csl file inside the dossier")
+    return path
+
+
+def is_note_style(path: Path) -> bool:
+    head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    return 'class="note"' in head
+
+
+class _EntryChecker:
+    """Checks one CSL entry given as located YAML nodes."""
+
+    def __init__(self, report: Report, src: SourceFile):
+        self.report = report
+        self.src = src
+
+    def error(self, node: object, message: str) -> None:
+        self.report.error(location(self.src.name, node), message)
+
+    def entry(self, node: Node, ids: dict[str, Location]) -> Entry | None:
+        if not isinstance(node, MappingNode):
+            self.error(node, f"bibliography entry: expected a mapping with 'id' and 'type', got {kind(node)}")
+            return None
+        csl: dict[str, Any] = {}
+        for key, value in node.value:
+            name = key.value
+            if name.startswith("x-"):
+                continue
+            if name in ("id", "type") or name in TEXT_VARS:
+                if not isinstance(value, ScalarNode):
+                    self.error(value, f"{name}: expected text, got {kind(value)}")
+                    continue
+                csl[name] = value.value
+            elif name in NAME_VARS:
+                names = self.names(value, name)
+                if names is not None:
+                    csl[name] = names
+            elif name in DATE_VARS:
+                date = self.date(value, name)
+                if date is not None:
+                    csl[name] = date
+            else:
+                self.error(key, f"unknown CSL variable '{name}', expected a CSL 1.0.2 variable such as title, author, issued")
+        ident = csl.get("id")
+        if not ident:
+            self.error(node, "bibliography entry: 'id' is required")
+            return None
+        if not KEY_RE.match(ident):
+            self.error(node, f"id: '{ident}' is not a citation key, expected letters, digits and _:.#$%&-+?<>~/")
+            return None
+        if "type" not in csl:
+            self.error(node, f"bibliography entry '{ident}': 'type' is required")
+        elif csl["type"] not in CSL_TYPES:
+            self.error(node, f"type: '{csl['type']}' is not a CSL 1.0.2 type, expected e.g. book, chapter, article-journal, webpage")
+        loc = location(self.src.name, node)
+        if ident in ids:
+            self.error(node, f"duplicate bibliography id '{ident}' (first at {ids[ident]}), expected each id once")
+            return None
+        ids[ident] = loc
+        return Entry(ident, loc, csl)
+
+    def names(self, node: Node, what: str) -> list[dict[str, str]] | None:
+        if isinstance(node, MappingNode):
+            node = SequenceNode("tag:yaml.org,2002:seq", [node], node.start_mark, node.end_mark)
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what}: expected a list of names (family/given or literal), got {kind(node)}")
+            return None
+        out = []
+        for item in node.value:
+            if not isinstance(item, MappingNode):
+                self.error(item, f"{what}: expected a name with family/given or literal, got {kind(item)}")
+                continue
+            name: dict[str, str] = {}
+            for key, value in item.value:
+                if key.value not in NAME_PARTS:
+                    self.error(key, f"unknown name part '{key.value}', expected family, given, literal, suffix …")
+                elif not isinstance(value, ScalarNode):
+                    self.error(value, f"{key.value}: expected text, got {kind(value)}")
+                else:
+                    name[key.value] = value.value
+            out.append(name)
+        return out
+
+    def date(self, node: Node, what: str) -> dict[str, Any] | None:
+        if isinstance(node, ScalarNode):
+            match = _ISO_DATE.match(node.value.strip())
+            if not match:
+                return {"literal": node.value}
+            g = match.groups()
+            parts = [[int(x) for x in g[0:3] if x]]
+            if g[3]:
+                parts.append([int(x) for x in g[3:6] if x])
+            return {"date-parts": parts}
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what}: expected a date (YYYY-MM-DD or date-parts), got {kind(node)}")
+            return None
+        out: dict[str, Any] = {}
+        for key, value in node.value:
+            if key.value not in DATE_PARTS:
+                self.error(key, f"unknown date part '{key.value}', expected date-parts, literal, season, circa or raw")
+            elif key.value == "date-parts":
+                parts = self.date_parts(value, what)
+                if parts is not None:
+                    out["date-parts"] = parts
+            elif isinstance(value, ScalarNode):
+                out[key.value] = value.value
+            else:
+                self.error(value, f"{key.value}: expected text, got {kind(value)}")
+        return out
+
+    def date_parts(self, node: Node, what: str) -> list[list[int]] | None:
+        rows = node.value if isinstance(node, SequenceNode) else None
+        if not rows or not all(isinstance(r, SequenceNode) for r in rows):
+            self.error(node, f"{what}: date-parts expected [[year, month, day]], got {kind(node)}")
+            return None
+        out = []
+        for row in rows:
+            values = []
+            for part in row.value:
+                if not isinstance(part, ScalarNode) or not re.fullmatch(r"-?\d{1,4}", part.value):
+                    self.error(part, f"{what}: date part '{getattr(part, 'value', '')}' is not a number, expected [[year, month, day]]")
+                    return None
+                values.append(int(part.value))
+            if not 1 <= len(values) <= 3:
+                self.error(row, f"{what}: expected 1 to 3 date parts, got {len(values)}")
+                return None
+            out.append(values)
+        return out
+
+
+def read_bibliography(node: Node | None, src: SourceFile, report: Report) -> list[Entry]:
+    """Entries of a CSL YAML file, checked."""
+    if node is None:
+        report.warning(Location(src.name, 1, 1), "file is empty, so the bibliography has no entries")
+        return []
+    if isinstance(node, MappingNode):
+        refs = [v for k, v in node.value if k.value == "references"]
+        for k, _ in node.value:
+            if k.value != "references" and not k.value.startswith("x-"):
+                report.error(location(src.name, k), f"unknown key '{k.value}', expected 'references' or a bare list of entries")
+        if not refs:
+            report.error(location(src.name, node), "bibliography: expected a list of entries or 'references:'")
+            return []
+        node = refs[0]
+    if not isinstance(node, SequenceNode):
+        report.error(location(src.name, node), f"bibliography: expected a list of entries, got {kind(node)}")
+        return []
+    checker = _EntryChecker(report, src)
+    ids: dict[str, Location] = {}
+    return [e for item in node.value if (e := checker.entry(item, ids)) is not None]
+
+
+def json_to_nodes(text: str, name: str) -> Node:
+    """CSL-JSON text as YAML nodes (JSON is YAML), so one checker serves both formats."""
+    from .load import _Loader, _syntax_error
+    import yaml
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DossierError.at(Location(name, exc.lineno, exc.colno), f"JSON syntax error: {exc.msg}") from None
+    loader = _Loader(text, name)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(name, exc) from None
+    finally:
+        loader.dispose()
+    return node
+
+
+def read_bibtex(src: SourceFile, pandoc: str, report: Report) -> list[Entry]:
+    """Entries of a BibTeX/BibLaTeX file, converted to CSL-JSON by pandoc."""
+    import subprocess
+
+    proc = subprocess.run(
+        [pandoc, "-f", "biblatex", "-t", "csljson"], input=src.text.encode("utf-8"), capture_output=True, timeout=60
+    )
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        report.error(Location(src.name, 1, 1), f"BibTeX could not be read: {' '.join(message[-2:])}")
+        return []
+    entries = []
+    ids: dict[str, Location] = {}
+    for csl in json.loads(proc.stdout or b"[]"):
+        ident = csl.get("id", "")
+        match = re.search(r"@\w+\s*\{\s*" + re.escape(ident) + r"\s*,", src.text)
+        loc = Location(src.name, *src.position(match.start())) if match else Location(src.name, 1, 1)
+        if ident in ids:
+            report.error(loc, f"duplicate bibliography id '{ident}' (first at {ids[ident]}), expected each id once")
+            continue
+        ids[ident] = loc
+        entries.append(Entry(ident, loc, csl))
+    return entries

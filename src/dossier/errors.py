@@ -1,0 +1,75 @@
+"""User-facing errors: every problem carries a FILE:LINE:COL location.
+
+A build collects problems (errors and warnings) in a `Report`; once a stage
+is done, `Report.check()` raises `DossierError` if any error was recorded, so
+that the user sees every mistake of one run at once (MkDocs style).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a source file; line and column count from 1."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{max(self.col, 1)}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning, printed as `FILE:LINE:COL: message`."""
+
+    location: Location
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        prefix = "" if self.severity == "error" else "warning: "
+        return f"{self.location}: {prefix}{self.message}"
+
+
+class DossierError(Exception):
+    """The build stopped because of the problems it carries."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def at(cls, location: Location, message: str) -> DossierError:
+        return cls([Problem(location, message)])
+
+
+@dataclass
+class Report:
+    """Collects the problems of one build, in the order they were found."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, location: Location, message: str) -> None:
+        self.problems.append(Problem(location, message))
+
+    def warning(self, location: Location, message: str) -> None:
+        self.problems.append(Problem(location, message, "warning"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def check(self) -> None:
+        """Raise `DossierError` with every error so far, if there is one."""
+        if self.errors:
+            raise DossierError(self.errors)

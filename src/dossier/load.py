@@ -1,0 +1,170 @@
+"""Stage 1: read YAML files into nodes that remember where they came from.
+
+The result is PyYAML's node tree (`ScalarNode`, `SequenceNode`,
+`MappingNode`), every node carrying `start_mark`. Nothing is resolved to
+Python values here: a scalar stays the text the author typed, so `no`, `010`
+and `1.10` keep their meaning until the model decides what a field is.
+
+Refused, each with a located error: anchors, aliases and explicit tags, a
+duplicate key in one mapping (naming both lines), keys that are not plain
+strings, nesting deeper than `MAX_DEPTH`, files larger than `MAX_BYTES`,
+invalid UTF-8, a byte-order mark, tab indentation and every YAML syntax error.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from .errors import DossierError, Location
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "SourceFile", "load_yaml", "location"]
+
+
+class SourceFile:
+    """A YAML file's text and name, kept so errors can quote and locate it."""
+
+    def __init__(self, name: str, text: str):
+        self.name = name
+        self.text = text
+        self._line_starts: list[int] | None = None
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) of a character index in the text."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        import bisect
+
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return line + 1, index - self._line_starts[line] + 1
+
+
+def location(name: str, node_or_mark: object) -> Location:
+    """Location of a node (its start) or of a PyYAML mark."""
+    mark = getattr(node_or_mark, "start_mark", node_or_mark)
+    return Location(name, getattr(mark, "line", -1) + 1, getattr(mark, "column", -1) + 1)
+
+
+class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
+    """PyYAML's pure-Python pipeline with the checks above added to composing."""
+
+    def __init__(self, text: str, name: str):
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        BaseResolver.__init__(self)
+        self.dossier_name = name
+        self.depth = 0
+
+    def _fail(self, mark: object, message: str) -> DossierError:
+        return DossierError.at(location(self.dossier_name, mark), message)
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            raise self._fail(event.start_mark, f"alias '*{event.anchor}' is not allowed, expected the value written out")
+        if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent)):
+            if event.anchor is not None:
+                raise self._fail(event.start_mark, f"anchor '&{event.anchor}' is not allowed, expected the value written out")
+            tag = event.tag
+            if tag is not None and tag != "!":
+                raise self._fail(event.start_mark, f"tag '{tag}' is not allowed, expected a plain value")
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self._fail(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels, expected a flatter structure")
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
+
+    def compose_mapping_node(self, anchor: object) -> MappingNode:  # type: ignore[override]
+        node: MappingNode = super().compose_mapping_node(anchor)
+        seen: dict[str, Node] = {}
+        for key, _value in node.value:
+            if not isinstance(key, ScalarNode):
+                raise self._fail(key.start_mark, "a key must be a plain name, expected 'name: value'")
+            if key.value in seen:
+                first = seen[key.value].start_mark.line + 1
+                raise self._fail(key.start_mark, f"duplicate key '{key.value}' (first at line {first}), expected each key once")
+            seen[key.value] = key
+        return node
+
+
+_HINTS = [
+    ("mapping values are not allowed", "a ': ' inside text must be quoted or written as a | block"),
+    ("cannot start any token", "a value starting with '@' or '`' must be quoted or written as a | block"),
+    ("expected <block end>", "a value starting with '[' or '{' must be quoted or written as a | block"),
+    ("did not find expected ',' or ']'", "a value starting with '[' must be quoted or written as a | block"),
+    ("did not find expected ',' or '}'", "a value starting with '{' must be quoted or written as a | block"),
+    ("found character '\\t'", "indent with spaces, not tabs"),
+]
+
+
+def _syntax_error(name: str, exc: yaml.MarkedYAMLError) -> DossierError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    hint = next((h for key, h in _HINTS if key in problem), "expected valid YAML")
+    return DossierError.at(location(name, mark), f"YAML syntax error: {problem}; {hint}")
+
+
+def decode(name: str, data: bytes) -> str:
+    """Bytes of a content file to text, refusing what YAML would misread."""
+    if len(data) > MAX_BYTES:
+        raise DossierError.at(Location(name, 1, 1), f"file is {len(data)} bytes, expected at most {MAX_BYTES}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise DossierError.at(Location(name, 1, 1), "file starts with a byte-order mark, expected UTF-8 without BOM")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DossierError.at(Location(name, line, col), f"invalid UTF-8 byte 0x{data[exc.start]:02x}, expected UTF-8 text") from None
+    for match in re.finditer(r"^[ ]*\t", text, re.MULTILINE):
+        line_no = text.count("\n", 0, match.start()) + 1
+        col = match.end() - match.start()
+        raise DossierError.at(Location(name, line_no, col), "tab in indentation, expected spaces")
+    for match in re.finditer(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+        line_no = text.count("\n", 0, match.start()) + 1
+        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        raise DossierError.at(Location(name, line_no, col), f"control character U+{ord(match.group()):04X}, expected printable text")
+    return text
+
+
+def load_yaml(path: Path, name: str) -> tuple[Node | None, SourceFile]:
+    """Compose one YAML file; `None` stands for an empty document."""
+    text = decode(name, path.read_bytes())
+    loader = _Loader(text, name)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:  # belt and braces: MAX_DEPTH should stop this first
+            raise DossierError.at(Location(name, 1, 1), "nesting too deep, expected a flatter structure") from None
+        except yaml.MarkedYAMLError as exc:
+            raise _syntax_error(name, exc) from None
+        except yaml.YAMLError as exc:
+            raise DossierError.at(Location(name, 1, 1), f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+    return node, SourceFile(name, text)
+
+
+def kind(node: Node) -> str:
+    """What a node is, in words for error messages."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"'{node.value}'" if node.value != "" else "nothing"

@@ -1,0 +1,459 @@
+"""Stage 2: the typed content model, validated from located YAML nodes.
+
+One class per section of the content format (see the contract,
+`shared/spec/content-format.md`, and the README). `read_dossier()` turns the
+nodes of every file into a `Dossier`, recording every mistake it finds in a
+`Report` with the place it was written, and never stops at the first one.
+
+Rules enforced here: unknown keys (except `x-…`), missing required fields,
+the type of each field (a string where a string belongs, a list where a list
+belongs), ids (syntax, one namespace, reserved section names), dates,
+`sections`, paper sizes, and the citation-key syntax of `sources` lists.
+Rich text is only captured here; `richtext.py` parses it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .dates import DateValue, parse_date
+from .errors import Location, Report
+from .load import SourceFile, kind, location
+
+SECTIONS = ("summary", "chronology", "excerpts", "interpretations", "bibliography")
+SECTION_FILES = {
+    "chronology": "chronology.yaml",
+    "excerpts": "excerpts.yaml",
+    "interpretations": "interpretations.yaml",
+}
+ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+PAPERS = {"a4": "A4", "letter": "letter"}
+
+
+@dataclass
+class Text:
+    """A string from the content, with where it was written."""
+
+    value: str
+    loc: Location
+    node: ScalarNode | None = None
+    source: SourceFile | None = None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class RichText(Text):
+    """A rich-text field: `block` Markdown, `inline` Markdown, or `quote` (no citations)."""
+
+    mode: str = "block"
+
+
+@dataclass
+class Author:
+    name: Text
+    affiliation: Text | None = None
+
+
+@dataclass
+class KeyFact:
+    label: Text
+    value: RichText
+
+
+@dataclass
+class Event:
+    date: DateValue
+    date_loc: Location
+    title: Text
+    text: RichText | None
+    sources: list[Text]
+    id: str | None
+    order: int
+
+
+@dataclass
+class Original:
+    lang: str
+    text: RichText
+
+
+@dataclass
+class Excerpt:
+    id: str
+    document: Text
+    source: Text
+    locator: Text | None
+    text: RichText
+    originals: list[Original]
+    note: RichText | None
+
+
+@dataclass
+class Interpretation:
+    id: str | None
+    party: Text
+    position: Text
+    text: RichText
+    sources: list[Text]
+    period: DateValue | None
+
+
+@dataclass
+class Dossier:
+    """Everything a dossier says, checked; the input of every later stage."""
+
+    root: Path
+    title: Text
+    language: str = "en"
+    subtitle: Text | None = None
+    edition: DateValue | None = None
+    version: Text | None = None
+    authors: list[Author] = field(default_factory=list)
+    organisation: Text | None = None
+    marking: Text | None = None
+    summary: RichText | None = None
+    key_facts: list[KeyFact] = field(default_factory=list)
+    citation_style: Text | None = None
+    paper: str = "A4"
+    sections: list[str] = field(default_factory=list)
+    chronology: list[Event] = field(default_factory=list)
+    excerpts: list[Excerpt] = field(default_factory=list)
+    interpretations: list[Interpretation] = field(default_factory=list)
+    ids: dict[str, Location] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def rich_texts(self) -> list[RichText]:
+        """Every rich-text field, in the order the PDF prints them."""
+        out: list[RichText] = [f.value for f in self.key_facts]
+        for section in self.sections:
+            if section == "summary" and self.summary:
+                out.append(self.summary)
+            elif section == "chronology":
+                out += [e.text for e in self.chronology if e.text]
+            elif section == "excerpts":
+                for x in self.excerpts:
+                    out.append(x.text)
+                    out += [o.text for o in x.originals]
+                    if x.note:
+                        out.append(x.note)
+            elif section == "interpretations":
+                out += [i.text for i in self.interpretations]
+        return out
+
+
+def plain(node: Node) -> Any:
+    """A node as plain Python data (strings, lists, dicts), for `x-` keys."""
+    if isinstance(node, MappingNode):
+        return {k.value: plain(v) for k, v in node.value}
+    if isinstance(node, SequenceNode):
+        return [plain(v) for v in node.value]
+    return node.value
+
+
+class FieldReader:
+    """Reads the nodes of one file, reporting mistakes with their place."""
+
+    def __init__(self, report: Report, src: SourceFile, dossier: Dossier):
+        self.report = report
+        self.src = src
+        self.dossier = dossier
+
+    def loc(self, node: object) -> Location:
+        return location(self.src.name, node)
+
+    def error(self, node: object, message: str) -> None:
+        self.report.error(self.loc(node), message)
+
+    def mapping(
+        self, node: Node | None, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
+    ) -> dict[str, Node] | None:
+        """A mapping's values by key, after checking keys against the allowed set."""
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what}: expected a mapping of keys to values, got {kind(node) if node else 'nothing'}")
+            return None
+        out: dict[str, Node] = {}
+        for key, value in node.value:
+            name = key.value
+            if name.startswith("x-"):
+                continue
+            if name not in allowed:
+                self.error(key, f"unknown key '{name}' in {what}, expected one of: {', '.join(allowed)}")
+                continue
+            out[name] = value
+        for name in required:
+            if name not in out or _empty(out[name]):
+                where = out.get(name, node)
+                self.error(where, f"{what}: '{name}' is required")
+        return out
+
+    def extras(self, node: Node) -> dict[str, Any]:
+        assert isinstance(node, MappingNode)
+        return {k.value: plain(v) for k, v in node.value if k.value.startswith("x-")}
+
+    def text(self, node: Node | None, what: str) -> Text | None:
+        if node is None or _empty(node):
+            return None
+        if not isinstance(node, ScalarNode):
+            hint = ""
+            if isinstance(node, SequenceNode) and node.flow_style:
+                hint = "; a value starting with '[' must be quoted or written as a | block"
+            self.error(node, f"{what}: expected text, got {kind(node)}{hint}")
+            return None
+        return Text(node.value, self.loc(node), node, self.src)
+
+    def rich(self, node: Node | None, what: str, mode: str = "block") -> RichText | None:
+        value = self.text(node, what)
+        if value is None:
+            return None
+        assert isinstance(node, ScalarNode)
+        if node.style is None and "#" in self._line_tail(node):
+            self.error(node, f"{what}: ' #' starts a YAML comment and cuts the text, expected the value quoted or written as a | block")
+        return RichText(value.value, value.loc, node, self.src, mode)
+
+    def _line_tail(self, node: ScalarNode) -> str:
+        """Source text after a plain scalar on its last line (a comment YAML dropped)."""
+        end = node.end_mark.index
+        stop = self.src.text.find("\n", end)
+        return self.src.text[end : stop if stop >= 0 else len(self.src.text)]
+
+    def date(self, node: Node | None, what: str) -> DateValue | None:
+        value = self.text(node, what)
+        if value is None:
+            return None
+        try:
+            return parse_date(value.value)
+        except ValueError as exc:
+            self.error(node, f"{what}: {exc}")
+            return None
+
+    def items(self, node: Node | None, what: str) -> list[Node]:
+        if node is None or _empty(node):
+            return []
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what}: expected a list, got {kind(node)}")
+            return []
+        return list(node.value)
+
+    def keys(self, node: Node | None, what: str) -> list[Text]:
+        out = []
+        for item in self.items(node, what):
+            key = self.text(item, what)
+            if key is None:
+                continue
+            if key.value.startswith("@"):
+                key.value = key.value[1:]
+            if not KEY_RE.match(key.value):
+                self.error(item, f"{what}: '{key.value}' is not a citation key, expected letters, digits and _:.#$%&-+?<>~/")
+                continue
+            out.append(key)
+        return out
+
+    def ident(self, node: Node | None, what: str) -> str | None:
+        value = self.text(node, what)
+        if value is None:
+            return None
+        if not ID_RE.match(value.value):
+            self.error(node, f"{what}: '{value.value}' is not a valid id, expected a letter then letters, digits, '_' or '-'")
+            return None
+        if value.value in SECTIONS:
+            self.error(node, f"{what}: '{value.value}' is reserved for the section of that name, expected another id")
+            return None
+        first = self.dossier.ids.get(value.value)
+        if first is not None:
+            self.error(node, f"duplicate id '{value.value}' (first at {first}), expected each id once")
+            return None
+        self.dossier.ids[value.value] = value.loc
+        return value.value
+
+
+def _empty(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.value == "" and node.style is None
+
+
+def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], report: Report) -> Dossier | None:
+    """Build the model from composed files (`docs` maps file name to node and source)."""
+    node, src = docs["dossier.yaml"]
+    if node is None:
+        report.error(Location(src.name, 1, 1), "file is empty, expected a mapping with at least 'title'")
+        return None
+    placeholder = Dossier(root=root, title=Text("", Location(src.name, 1, 1)))
+    r = FieldReader(report, src, placeholder)
+    allowed = (
+        "title", "subtitle", "edition", "version", "language", "authors", "organisation", "marking",
+        "summary", "key_facts", "citation_style", "paper", "sections",
+    )
+    m = r.mapping(node, "dossier.yaml", allowed, ("title",))
+    if m is None:
+        return None
+    d = placeholder
+    d.extra = r.extras(node)
+    d.title = r.text(m.get("title"), "title") or d.title
+    d.subtitle = r.text(m.get("subtitle"), "subtitle")
+    d.edition = r.date(m.get("edition"), "edition")
+    d.version = r.text(m.get("version"), "version")
+    lang = r.text(m.get("language"), "language")
+    if lang is not None:
+        if LANG_RE.match(lang.value):
+            d.language = lang.value
+        else:
+            r.error(lang.node, f"language: '{lang.value}' is not a BCP 47 tag, expected e.g. en, en-GB, ja, ru")
+    for item in r.items(m.get("authors"), "authors"):
+        am = r.mapping(item, "author", ("name", "affiliation"), ("name",))
+        if am and (name := r.text(am.get("name"), "author name")):
+            d.authors.append(Author(name, r.text(am.get("affiliation"), "affiliation")))
+    d.organisation = r.text(m.get("organisation"), "organisation")
+    d.marking = r.text(m.get("marking"), "marking")
+    d.summary = r.rich(m.get("summary"), "summary")
+    for item in r.items(m.get("key_facts"), "key_facts"):
+        km = r.mapping(item, "key fact", ("label", "value"), ("label", "value"))
+        if km:
+            label = r.text(km.get("label"), "key fact label")
+            value = r.rich(km.get("value"), "key fact value", "inline")
+            if label and value:
+                d.key_facts.append(KeyFact(label, value))
+    d.citation_style = r.text(m.get("citation_style"), "citation_style")
+    paper = r.text(m.get("paper"), "paper")
+    if paper is not None:
+        if paper.value.lower() in PAPERS:
+            d.paper = PAPERS[paper.value.lower()]
+        else:
+            r.error(paper.node, f"paper: '{paper.value}' is not a paper size, expected A4 or letter")
+    d.sections = _sections(r, m.get("sections"), docs, d)
+
+    if "chronology.yaml" in docs:
+        d.chronology = _chronology(FieldReader(report, docs["chronology.yaml"][1], d), docs["chronology.yaml"][0])
+    if "excerpts.yaml" in docs:
+        d.excerpts = _excerpts(FieldReader(report, docs["excerpts.yaml"][1], d), docs["excerpts.yaml"][0])
+    if "interpretations.yaml" in docs:
+        d.interpretations = _interpretations(
+            FieldReader(report, docs["interpretations.yaml"][1], d), docs["interpretations.yaml"][0]
+        )
+    return d
+
+
+def _present(section: str, docs: dict[str, Any], bib_present: bool, d: Dossier, m_has_summary: bool) -> bool:
+    if section == "summary":
+        return m_has_summary
+    if section == "bibliography":
+        return bib_present
+    return SECTION_FILES[section] in docs
+
+
+def _sections(r: FieldReader, node: Node | None, docs: dict[str, Any], d: Dossier) -> list[str]:
+    bib_present = any(name.startswith("bibliography.") for name in docs)
+    has_summary = d.summary is not None or bool(d.key_facts)
+    present = {s for s in SECTIONS if _present(s, docs, bib_present, d, has_summary)}
+    if node is None or _empty(node):
+        return [s for s in SECTIONS if s in present]
+    out: list[str] = []
+    for item in r.items(node, "sections"):
+        name = r.text(item, "sections")
+        if name is None:
+            continue
+        if name.value not in SECTIONS:
+            r.error(item, f"sections: unknown section '{name.value}', expected one of: {', '.join(SECTIONS)}")
+        elif name.value in out:
+            r.error(item, f"sections: '{name.value}' is listed twice, expected each section once")
+        elif name.value not in present:
+            what = "summary or key_facts in dossier.yaml" if name.value == "summary" else (
+                "a bibliography file" if name.value == "bibliography" else SECTION_FILES[name.value]
+            )
+            r.error(item, f"sections: '{name.value}' is listed but the dossier has no {what}")
+        else:
+            out.append(name.value)
+    for section in SECTIONS:
+        if section in present and section not in out:
+            r.report.warning(r.loc(node), f"sections: '{section}' has content but is not listed, so it is left out")
+    return out
+
+
+def _top_list(r: FieldReader, node: Node | None, what: str) -> list[Node]:
+    if node is None:
+        r.report.warning(Location(r.src.name, 1, 1), f"file is empty, so {what} has no entries")
+        return []
+    if not isinstance(node, SequenceNode):
+        r.error(node, f"{what}: expected a list of entries ('- ...'), got {kind(node)}")
+        return []
+    return list(node.value)
+
+
+def _chronology(r: FieldReader, node: Node | None) -> list[Event]:
+    events = []
+    for order, item in enumerate(_top_list(r, node, "chronology")):
+        m = r.mapping(item, "event", ("date", "title", "text", "sources", "id"), ("date", "title"))
+        if m is None:
+            continue
+        date = r.date(m.get("date"), "date")
+        title = r.text(m.get("title"), "title")
+        text = r.rich(m.get("text"), "text")
+        sources = r.keys(m.get("sources"), "sources")
+        ident = r.ident(m.get("id"), "id") if "id" in m else None
+        if date and title:
+            events.append(Event(date, r.loc(m["date"]), title, text, sources, ident, order))
+    events.sort(key=lambda e: (e.date.key, e.order))
+    return events
+
+
+def _excerpts(r: FieldReader, node: Node | None) -> list[Excerpt]:
+    out = []
+    allowed = ("id", "document", "source", "locator", "text", "originals", "note")
+    for item in _top_list(r, node, "excerpts"):
+        m = r.mapping(item, "excerpt", allowed, ("id", "document", "source", "text"))
+        if m is None:
+            continue
+        ident = r.ident(m.get("id"), "id")
+        document = r.text(m.get("document"), "document")
+        keys = r.keys(_as_list(m.get("source")), "source")
+        locator = r.text(m.get("locator"), "locator")
+        text = r.rich(m.get("text"), "text", "quote")
+        originals = []
+        for o in r.items(m.get("originals"), "originals"):
+            om = r.mapping(o, "original", ("lang", "text"), ("lang", "text"))
+            if om is None:
+                continue
+            lang = r.text(om.get("lang"), "lang")
+            otext = r.rich(om.get("text"), "text", "quote")
+            if lang and not LANG_RE.match(lang.value):
+                r.error(lang.node, f"lang: '{lang.value}' is not a BCP 47 tag, expected e.g. ja, ru")
+            elif lang and otext:
+                originals.append(Original(lang.value, otext))
+        note = r.rich(m.get("note"), "note")
+        if ident and document and keys and text:
+            out.append(Excerpt(ident, document, keys[0], locator, text, originals, note))
+    return out
+
+
+def _as_list(node: Node | None) -> Node | None:
+    """A single scalar key as a one-item list, so `source:` shares the key checks."""
+    if isinstance(node, ScalarNode) and not _empty(node):
+        return SequenceNode("tag:yaml.org,2002:seq", [node], node.start_mark, node.end_mark)
+    return node
+
+
+def _interpretations(r: FieldReader, node: Node | None) -> list[Interpretation]:
+    out = []
+    allowed = ("id", "party", "position", "text", "sources", "period")
+    for item in _top_list(r, node, "interpretations"):
+        m = r.mapping(item, "interpretation", allowed, ("party", "position", "text"))
+        if m is None:
+            continue
+        ident = r.ident(m.get("id"), "id") if "id" in m else None
+        party = r.text(m.get("party"), "party")
+        position = r.text(m.get("position"), "position")
+        text = r.rich(m.get("text"), "text")
+        sources = r.keys(m.get("sources"), "sources")
+        period = r.date(m.get("period"), "period")
+        if party and position and text:
+            if not sources and "@" not in text.value:
+                r.error(item, "interpretation cites no source, expected a citation in 'text' or a 'sources' list")
+            out.append(Interpretation(ident, party, position, text, sources, period))
+    return out

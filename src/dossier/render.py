@@ -1,0 +1,138 @@
+"""Stage 4: the theme's Jinja templates and the model to one HTML string.
+
+Templates are looked up in the dossier's own `templates/` first, then in the
+theme (MkDocs' `custom_dir`), file by file. Jinja runs sandboxed, with
+autoescape and StrictUndefined: content is data and can never become markup
+or template code, and a misspelt name in a template is an error naming
+`template:line`, never an empty string.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from .dates import DateValue, format_date
+from .errors import DossierError, Location
+from .model import Dossier
+from .richtext import Formatted
+
+THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
+SECTION_TITLES = {
+    "summary": "Summary",
+    "chronology": "Chronology",
+    "excerpts": "Primary texts",
+    "interpretations": "Interpretations",
+    "bibliography": "Bibliography",
+}
+
+
+def theme_dirs(root: Path, theme: Path | None = None) -> list[Path]:
+    """Template folders in lookup order: the dossier's own, then the theme."""
+    dirs = []
+    own = root / "templates"
+    if own.is_dir():
+        dirs.append(own.resolve())
+    dirs.append((theme or default_theme()).resolve())
+    return dirs
+
+
+def default_theme() -> Path:
+    """The default theme: `templates/` of a source checkout, else the copy shipped in the package."""
+    if (THEME_DIR / "base.html").is_file():
+        return THEME_DIR
+    return Path(__file__).parent / "theme"
+
+
+def environment(dirs: list[Path]) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render_html(d: Dossier, formatted: Formatted, dirs: list[Path], display_root: str) -> tuple[str, str]:
+    """The whole briefing as one HTML document, and its stylesheet (`style.css`)."""
+    env = environment(dirs)
+    language = d.language
+
+    def rich(obj: object) -> Markup:
+        return formatted.html.get(id(obj), Markup(""))
+
+    def sources(obj: object) -> Markup:
+        return formatted.sources.get(id(obj), Markup(""))
+
+    def date(value: DateValue | None) -> str:
+        return format_date(value, language) if value is not None else ""
+
+    def language_name(tag: str) -> str:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            return str(Locale.parse(tag.replace("-", "_")).get_display_name(language.replace("-", "_")) or tag)
+        except (UnknownLocaleError, ValueError):
+            return tag
+
+    env.filters.update(rich=rich, sources=sources, date=date, language_name=language_name)
+    context: dict[str, Any] = {
+        "d": d,
+        "sections": d.sections,
+        "section_titles": SECTION_TITLES,
+        "bibliography": formatted.bibliography,
+        "has_notes": formatted.notes > 0,
+    }
+    try:
+        html = env.get_template("base.html").render(context)
+        css = env.get_template("style.css").render(context)
+        return html, css + f"\n@page {{ size: {d.paper}; }}\n"
+    except jinja2.TemplateSyntaxError as exc:
+        raise DossierError.at(
+            _template_location(exc.filename or exc.name or "?", exc.lineno, dirs, display_root),
+            f"template syntax error: {exc.message}",
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise DossierError.at(Location(f"{display_root}/templates/{exc.name}", 1, 1), f"template '{exc.name}' not found in the dossier or the theme") from None
+    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, AttributeError, ValueError) as exc:
+        file, line = _failing_template(sys.exc_info()[2], dirs)
+        what = "undefined name" if isinstance(exc, jinja2.UndefinedError) else "template error"
+        raise DossierError.at(_template_location(file, line, dirs, display_root), f"{what}: {exc}") from None
+
+
+def _failing_template(tb: TracebackType | None, dirs: list[Path]) -> tuple[str, int]:
+    """The innermost template frame of a traceback (Jinja maps frames to template lines)."""
+    found = ("base.html", 1)
+    roots = [str(d) for d in dirs]
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if any(filename.startswith(r) for r in roots):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _template_location(filename: str, line: int | None, dirs: list[Path], display_root: str) -> Location:
+    path = Path(filename)
+    for d in dirs:
+        if path.is_absolute() and path.is_relative_to(d):
+            rel = path.relative_to(d)
+            if d.parent.name and d == dirs[0] and len(dirs) > 1:
+                return Location(f"{display_root}/templates/{rel}", line or 1, 1)
+            return Location(_display(d / rel), line or 1, 1)
+    return Location(filename, line or 1, 1)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

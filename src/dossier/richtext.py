@@ -1,0 +1,477 @@
+"""Stage 3: rich text and citations to HTML fragments.
+
+Every rich-text field of the dossier, and a citation cluster for each
+`sources` list and excerpt source, is sent in print order to one pandoc
+process (`pandoc_bridge.lua`): pandoc's Markdown reader parses the fields
+(pandoc citation syntax, inline footnotes, `lang` spans) and its citeproc
+formats every citation and the bibliography with the dossier's CSL style.
+
+Pandoc's JSON AST is then turned into HTML here, by our own small renderer:
+what content may do is decided in this module, not by pandoc's HTML writer.
+Raw HTML prints as text, headings are refused, links may only go to ids of
+the dossier or to http(s)/mailto, images only to files in `assets/`, spans
+only carry `lang`. Each refusal is a located error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any, Iterable
+
+from markupsafe import Markup
+
+from .cite import Entry
+from .errors import DossierError, Location, Report
+from .model import KEY_RE, LANG_RE, SECTIONS, Dossier, RichText, Text
+
+BRIDGE = Path(__file__).parent / "pandoc_bridge.lua"
+_BASE = (
+    "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-fenced_divs-link_attributes"
+    "-yaml_metadata_block-pandoc_title_block-mmd_title_block-tex_math_dollars-tex_math_single_backslash"
+    "-auto_identifiers-implicit_header_references-header_attributes-fenced_code_attributes"
+    "-inline_code_attributes-latex_macros-implicit_figures-example_lists+smart"
+)
+FORMATS = {"block": _BASE, "inline": _BASE, "quote": _BASE + "-citations", "cite": _BASE}
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+_REFDEF = re.compile(r"^( {0,3})\[(?=[^\]\n]+\]:)", re.MULTILINE)
+
+
+@dataclass
+class Field:
+    """One piece of Markdown sent to pandoc: a rich-text field or a generated citation cluster."""
+
+    key: str
+    text: str
+    mode: str
+    owner: object
+    origin: Text
+
+
+@dataclass
+class Formatted:
+    """The output of this stage: HTML per field owner, and the bibliography."""
+
+    html: dict[int, Markup] = field(default_factory=dict)
+    sources: dict[int, Markup] = field(default_factory=dict)
+    bibliography: list[tuple[str, Markup]] = field(default_factory=list)
+    cited: set[str] = field(default_factory=set)
+    citing: set[int] = field(default_factory=set)
+    notes: int = 0
+
+
+def pandoc_path() -> str:
+    """The pandoc binary shipped by the pypandoc-binary wheel (pandoc 3, with citeproc)."""
+    override = os.environ.get("DOSSIER_PANDOC")
+    if override:
+        return override
+    import pypandoc  # noqa: PLC0415 - imported late: only its path is needed
+
+    return str(pypandoc.get_pandoc_path())
+
+
+def fields_in_order(d: Dossier) -> list[Field]:
+    """The Markdown of every field and citation cluster, in the order the PDF prints them."""
+    out: list[Field] = []
+
+    def add(rt: RichText | None, owner: object | None = None) -> None:
+        if rt is not None:
+            text = _REFDEF.sub(r"\1\\[", rt.value)
+            out.append(Field(f"f{len(out)}", text, rt.mode, owner if owner is not None else rt, rt))
+
+    def cluster(keys: list[Text], owner: object, locator: Text | None = None) -> None:
+        if keys:
+            cites = "; ".join(f"@{k.value}" for k in keys)
+            if locator is not None:
+                cites += ", " + locator.value.replace("]", "\\]").replace("@", "\\@")
+            out.append(Field(f"f{len(out)}", f"[{cites}]", "cite", ("sources", id(owner)), keys[0]))
+
+    for fact in d.key_facts:
+        add(fact.value)
+    for section in d.sections:
+        if section == "summary":
+            add(d.summary)
+        elif section == "chronology":
+            for e in d.chronology:
+                add(e.text)
+                cluster(e.sources, e)
+        elif section == "excerpts":
+            for x in d.excerpts:
+                cluster([x.source], x, x.locator)
+                add(x.text)
+                for o in x.originals:
+                    add(o.text)
+                add(x.note)
+        elif section == "interpretations":
+            for i in d.interpretations:
+                add(i.text)
+                cluster(i.sources, i)
+    return out
+
+
+def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) -> dict[str, Any]:
+    """One pandoc call for the whole dossier; returns pandoc's JSON AST."""
+    payload = json.dumps(
+        {
+            "formats": FORMATS,
+            "fields": [{"key": f.key, "text": f.text, "mode": f.mode} for f in fields],
+            "references": json.dumps([e.csl for e in entries], ensure_ascii=False),
+            "csl": str(csl),
+            "lang": _csl_lang(lang),
+        },
+        ensure_ascii=False,
+    ).encode("utf-8")
+    try:
+        proc = subprocess.run(
+            [pandoc_path(), "lua", str(BRIDGE)],
+            input=payload,
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, "LANG": "C.UTF-8"},
+        )
+    except FileNotFoundError:
+        raise DossierError.at(Location(str(csl)), "pandoc not found, expected the pypandoc-binary package (run make)") from None
+    except subprocess.TimeoutExpired:
+        raise DossierError.at(Location(str(csl)), "pandoc took longer than 120 s, expected a smaller dossier") from None
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DossierError.at(Location(str(csl)), f"citation processing failed: {' '.join(message[-3:])}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def _csl_lang(lang: str) -> str:
+    return "en-US" if lang == "en" else lang
+
+
+def digest(fields: list[Field], entries: list[Entry], csl: Path, lang: str) -> str:
+    """A hash of everything pandoc sees, for callers that cache its answer."""
+    h = hashlib.sha256()
+    h.update(json.dumps([[f.key, f.text, f.mode] for f in fields], ensure_ascii=False).encode())
+    h.update(json.dumps([e.csl for e in entries], ensure_ascii=False, sort_keys=True).encode())
+    h.update(csl.read_bytes())
+    h.update(lang.encode())
+    h.update(BRIDGE.read_bytes())
+    return h.hexdigest()
+
+
+def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) -> Formatted:
+    """Parse, cite and render every field; report every content error found."""
+    fields = fields_in_order(d)
+    known = {e.id for e in entries}
+    ast = run_pandoc(fields, entries, csl, d.language)
+    divs = {b["c"][0][0]: b["c"][1] for b in ast["blocks"] if b["t"] == "Div"}
+    out = Formatted()
+    ids = set(d.ids) | set(SECTIONS)
+    for f in fields:
+        r = _Renderer(f, report, d.root, ids, known, out)
+        blocks = divs.get(f.key, [])
+        if f.mode == "inline":
+            html = r.inline_field(blocks)
+        elif f.mode == "cite":
+            html = r.inlines(_first_inlines(blocks))
+        else:
+            html = r.blocks(blocks)
+        if isinstance(f.owner, tuple):
+            out.sources[f.owner[1]] = Markup(html)
+        else:
+            out.html[id(f.owner)] = Markup(html)
+    bib = _Renderer(None, report, d.root, ids, known, out)
+    for block in divs.get("refs", []):
+        if block["t"] == "Div":
+            ident = block["c"][0][0]
+            out.bibliography.append((ident.removeprefix("ref-"), Markup(bib.blocks(block["c"][1], trusted=True))))
+    return out
+
+
+def _first_inlines(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for b in blocks:
+        if b["t"] in ("Para", "Plain"):
+            inlines: list[dict[str, Any]] = b["c"]
+            return inlines
+    return []
+
+
+def _attr_html(ident: str = "", classes: Iterable[str] = (), lang: str | None = None) -> str:
+    parts = []
+    if ident:
+        parts.append(f' id="{escape(ident)}"')
+    cls = " ".join(classes)
+    if cls:
+        parts.append(f' class="{escape(cls)}"')
+    if lang:
+        parts.append(f' lang="{escape(lang)}"')
+    return "".join(parts)
+
+
+class _Renderer:
+    """Pandoc AST → HTML for one field, checking what content may do."""
+
+    def __init__(self, f: Field | None, report: Report, root: Path, ids: set[str], known: set[str], out: Formatted):
+        self.f = f
+        self.report = report
+        self.root = root
+        self.ids = ids
+        self.known = known
+        self.out = out
+        self.trusted = f is None  # citeproc output (bibliography) is ours, not the author's
+        self.seen: dict[str, int] = {}
+
+    # -- locations ---------------------------------------------------------
+    def where(self, needle: str) -> Location:
+        """Where `needle` is written in the YAML source of this field (its n-th time)."""
+        assert self.f is not None
+        origin = self.f.origin
+        if origin.node is None or origin.source is None:
+            return origin.loc
+        n = self.seen.get(needle, 0)
+        self.seen[needle] = n + 1
+        src = origin.source.text
+        start, end = origin.node.start_mark.index, origin.node.end_mark.index
+        pos = start - 1
+        for _ in range(n + 1):
+            pos = src.find(needle, pos + 1, end)
+            if pos < 0:
+                return origin.loc
+        line, col = origin.source.position(pos)
+        return Location(origin.loc.file, line, col)
+
+    def error(self, needle: str, message: str) -> None:
+        self.report.error(self.where(needle), message)
+
+    # -- blocks ------------------------------------------------------------
+    def blocks(self, blocks: list[dict[str, Any]], trusted: bool = False) -> str:
+        saved, self.trusted = self.trusted, self.trusted or trusted
+        try:
+            return "".join(self.block(b) for b in blocks)
+        finally:
+            self.trusted = saved
+
+    def inline_field(self, blocks: list[dict[str, Any]]) -> str:
+        if len(blocks) > 1 or (blocks and blocks[0]["t"] not in ("Para", "Plain")):
+            assert self.f is not None
+            self.report.error(self.f.origin.loc, "expected one line of inline text, got several paragraphs or a block")
+        return self.inlines(_first_inlines(blocks))
+
+    def block(self, b: dict[str, Any]) -> str:
+        t, c = b["t"], b.get("c")
+        if t == "Para":
+            return f"<p>{self.inlines(c)}</p>\n"
+        if t == "Plain":
+            return self.inlines(c)
+        if t == "Header":
+            text = self.plain_text(c[2])
+            self.error("#" if not text else text, f"heading '{text}' is not allowed in rich text, expected paragraphs (the theme sets the headings)")
+            return f"<p>{self.inlines(c[2])}</p>\n"
+        if t == "BlockQuote":
+            return f"<blockquote>{self.blocks(c)}</blockquote>\n"
+        if t == "BulletList":
+            return "<ul>" + "".join(f"<li>{self.blocks(item)}</li>" for item in c) + "</ul>\n"
+        if t == "OrderedList":
+            start = c[0][0]
+            items = "".join(f"<li>{self.blocks(item)}</li>" for item in c[1])
+            return f'<ol start="{int(start)}">{items}</ol>\n'
+        if t == "DefinitionList":
+            parts = []
+            for term, defs in c:
+                parts.append(f"<dt>{self.inlines(term)}</dt>")
+                parts += [f"<dd>{self.blocks(d)}</dd>" for d in defs]
+            return "<dl>" + "".join(parts) + "</dl>\n"
+        if t == "CodeBlock":
+            return f"<pre><code>{escape(c[1])}</code></pre>\n"
+        if t in ("RawBlock",):
+            return f"<p>{escape(c[1])}</p>\n"
+        if t == "LineBlock":
+            return '<p class="line-block">' + "<br>".join(self.inlines(line) for line in c) + "</p>\n"
+        if t == "HorizontalRule":
+            return "<hr>\n"
+        if t == "Table":
+            return self.table(c)
+        if t == "Figure":
+            return f"<figure>{self.blocks(c[2])}<figcaption>{self.blocks(c[1][1])}</figcaption></figure>\n"
+        if t == "Div":
+            ident, classes, _ = c[0]
+            if self.trusted:
+                return f"<div{_attr_html(ident, classes)}>{self.blocks(c[1])}</div>"
+            return self.blocks(c[1])
+        return ""
+
+    def table(self, c: list[Any]) -> str:
+        _attr, _caption, specs, head, bodies, foot = c
+        aligns = [s[0]["t"] for s in specs]
+
+        def row(r: list[Any], tag: str) -> str:
+            cells = []
+            for i, cell in enumerate(r[1]):
+                align = cell[1]["t"] if cell[1]["t"] != "AlignDefault" else (aligns[i] if i < len(aligns) else "AlignDefault")
+                style = {"AlignRight": " class=\"right\"", "AlignCenter": " class=\"center\""}.get(align, "")
+                span = f' colspan="{int(cell[3])}"' if cell[3] > 1 else ""
+                cells.append(f"<{tag}{style}{span}>{self.blocks(cell[4])}</{tag}>")
+            return "<tr>" + "".join(cells) + "</tr>"
+
+        parts = ["<table>"]
+        if head[1]:
+            parts.append("<thead>" + "".join(row(r, "th") for r in head[1]) + "</thead>")
+        parts.append("<tbody>")
+        for body in bodies:
+            parts += [row(r, "td") for r in body[2] + body[3]]
+        parts.append("</tbody>")
+        if foot[1]:
+            parts.append("<tfoot>" + "".join(row(r, "td") for r in foot[1]) + "</tfoot>")
+        parts.append("</table>\n")
+        return "".join(parts)
+
+    # -- inlines -----------------------------------------------------------
+    def inlines(self, items: list[dict[str, Any]]) -> str:
+        return "".join(self.inline(i) for i in items)
+
+    def plain_text(self, items: list[dict[str, Any]]) -> str:
+        out = []
+        for i in items:
+            t, c = i["t"], i.get("c")
+            if t == "Str":
+                out.append(c)
+            elif t in ("Space", "SoftBreak"):
+                out.append(" ")
+            elif t in ("Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"):
+                out.append(self.plain_text(c))
+            elif t in ("Span", "Link", "Quoted"):
+                out.append(self.plain_text(c[1]))
+        return "".join(out)
+
+    def inline(self, i: dict[str, Any]) -> str:
+        t, c = i["t"], i.get("c")
+        simple = {
+            "Emph": "em", "Strong": "strong", "Strikeout": "s", "Superscript": "sup", "Subscript": "sub", "Underline": "u",
+        }
+        if t == "Str":
+            return escape(c, quote=False)
+        if t in ("Space", "SoftBreak"):
+            return " "
+        if t == "LineBreak":
+            return "<br>"
+        if t in simple:
+            return f"<{simple[t]}>{self.inlines(c)}</{simple[t]}>"
+        if t == "SmallCaps":
+            return f'<span class="smallcaps">{self.inlines(c)}</span>'
+        if t == "Quoted":
+            q = ("“", "”") if c[0]["t"] == "DoubleQuote" else ("‘", "’")
+            return f"{q[0]}{self.inlines(c[1])}{q[1]}"
+        if t == "Code":
+            return f"<code>{escape(c[1])}</code>"
+        if t == "Math":
+            return escape(c[1])
+        if t == "RawInline":
+            return escape(c[1])
+        if t == "Cite":
+            return self.cite(c)
+        if t == "Note":
+            self.out.notes += 1
+            # Paragraphs of a note are joined by line breaks: a note is set inline at the foot of the page.
+            body = "<br>".join(
+                self.inlines(b["c"]) if b["t"] in ("Para", "Plain") else self.block(b) for b in c
+            )
+            return f'<span class="footnote">{body}</span>'
+        if t == "Link":
+            return self.link(c)
+        if t == "Image":
+            return self.image(c)
+        if t == "Span":
+            return self.span(c)
+        return ""
+
+    def cite(self, c: list[Any]) -> str:
+        citations, rendered = c
+        keys = [x["citationId"] for x in citations]
+        if not self.trusted:
+            assert self.f is not None
+            self.out.citing.add(id(self.f.owner))
+            for key in keys:
+                if key not in self.known:
+                    if self.f.mode == "cite":
+                        continue  # reported, at the list item, by check_keys()
+                    self.error("@" + key, f"citation key '{key}' is not in the bibliography, expected one of its ids")
+                else:
+                    self.out.cited.add(key)
+        saved, self.trusted = self.trusted, True
+        try:
+            inner = self.inlines(rendered)
+        finally:
+            self.trusted = saved
+        return f'<span class="citation" data-cites="{escape(" ".join(keys))}">{inner}</span>'
+
+    def link(self, c: list[Any]) -> str:
+        _attr, content, (target, _title) = c
+        text = self.inlines(content)
+        if target.startswith("#"):
+            ident = target[1:]
+            if self.trusted and ident.startswith("ref-"):
+                return f'<a class="cite-link" href="#{escape(ident)}">{text}</a>'
+            if ident not in self.ids:
+                self.error(target, f"link to '#{ident}', but no id '{ident}' exists, expected the id of an event, excerpt, interpretation or section")
+                return text
+            return f'<a class="xref" href="#{escape(ident)}">{text}</a>'
+        scheme = target.split(":", 1)[0].lower() if ":" in target else ""
+        if scheme in ("http", "https", "mailto"):
+            return f'<a class="url" href="{escape(target)}">{text}</a>'
+        self.error(target, f"link target '{target}' is not allowed, expected #id, http:, https: or mailto:")
+        return text
+
+    def image(self, c: list[Any]) -> str:
+        _attr, alt, (target, _title) = c
+        alt_text = self.plain_text(alt)
+        if self.f is not None and self.f.mode == "inline":
+            self.error(target, "images are not allowed in inline text, expected them in a block field")
+            return escape(alt_text)
+        problem = _image_problem(self.root, target)
+        if problem:
+            self.error(target, f"image '{target}': {problem}")
+            return escape(alt_text)
+        return f'<img src="{escape(target)}" alt="{escape(alt_text)}">'
+
+    def span(self, c: list[Any]) -> str:
+        (ident, classes, attrs), content = c
+        if self.trusted:
+            lang = dict(attrs).get("lang")
+            return f"<span{_attr_html('', classes, lang)}>{self.inlines(content)}</span>"
+        keys = [k for k, _ in attrs]
+        text = self.plain_text(content)
+        if ident or classes or keys != ["lang"]:
+            self.error(text or "{", "span attributes are not allowed except lang, expected [text]{lang=xx}")
+            return self.inlines(content)
+        lang = attrs[0][1]
+        if not LANG_RE.match(lang):
+            self.error(lang, f"lang '{lang}' is not a BCP 47 tag, expected e.g. ja or ru")
+            return self.inlines(content)
+        return f'<span lang="{escape(lang)}">{self.inlines(content)}</span>'
+
+
+def _image_problem(root: Path, target: str) -> str | None:
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) or target.startswith("//"):
+        return "expected a file in the dossier's assets/, not a URL"
+    if target.startswith("/") or "\\" in target:
+        return "expected a relative path in assets/, not an absolute path"
+    if ".." in Path(target).parts:
+        return "'..' is not allowed, expected a path inside assets/"
+    assets = (root / "assets").resolve()
+    path = (root / target).resolve()
+    if not path.is_relative_to(assets):
+        return "expected a path inside the dossier's assets/"
+    if path.suffix.lower() not in IMAGE_TYPES:
+        return "expected a PNG, JPEG or SVG file"
+    if not path.is_file():
+        return "file not found in assets/"
+    return None
+
+
+def check_keys(keys: Iterable[Text], known: set[str], report: Report) -> None:
+    """Report citation keys of `sources` lists that the bibliography lacks."""
+    for k in keys:
+        if KEY_RE.match(k.value) and k.value not in known:
+            report.error(k.loc, f"citation key '{k.value}' is not in the bibliography, expected one of its ids")

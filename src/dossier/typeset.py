@@ -1,0 +1,101 @@
+"""Stage 5: HTML to PDF bytes with WeasyPrint, reading nothing it should not.
+
+The URL fetcher reads only files inside the dossier's `assets/` and the
+theme folders, and never the network; anything else stops the build. Every
+warning or error WeasyPrint logs (a missing image, bad CSS, an unusable
+font) fails the build with what caused it, since WeasyPrint itself only logs
+them and carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import DossierError, Location, Problem
+
+
+class _Refused(BaseException):
+    """Raised inside WeasyPrint to stop rendering (its FatalURLFetchingError is a BaseException too)."""
+
+
+def _fetcher_class() -> type:
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class LockedFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self, roots: list[Path]):
+            super().__init__(allowed_protocols=("file",), allow_redirects=False)
+            self.roots = [r.resolve() for r in roots]
+
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                raise FatalURLFetchingError(f"refused to fetch '{url}': only files of the dossier and theme are read")
+            path = Path(unquote(parts.path)).resolve()
+            if not any(path.is_relative_to(r) for r in self.roots) or not path.is_file():
+                raise FatalURLFetchingError(f"refused to read '{path}': not a file of the dossier's assets or the theme")
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+
+    return LockedFetcher
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _css_file(theme_dirs: list[Path]) -> str:
+    for d in theme_dirs:
+        if (d / "style.css").is_file():
+            try:
+                return str((d / "style.css").relative_to(Path.cwd()))
+            except ValueError:
+                return str(d / "style.css")
+    return "style.css"
+
+
+def _located(message: str, css_name: str) -> Problem:
+    """A WeasyPrint log line as a problem; CSS messages carry 'at LINE:COL' of style.css."""
+    match = re.search(r"\bat (\d+):(\d+)\b", message)
+    if match:
+        return Problem(Location(css_name, int(match.group(1)), int(match.group(2))), f"stylesheet: {message}")
+    return Problem(Location(css_name, 1, 1), f"typesetting: {message}")
+
+
+def typeset(html: str, css: str, root: Path, theme_dirs: list[Path], epoch: int | None = None) -> bytes:
+    """Lay out the HTML with its stylesheet and return PDF bytes; fail on any WeasyPrint complaint."""
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    fetcher = _fetcher_class()([root / "assets", *theme_dirs])
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    saved_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and saved_epoch is None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # read by WeasyPrint for the PDF dates
+    try:
+        base = root.resolve().as_uri() + "/"
+        stylesheet = CSS(string=css, base_url=base, url_fetcher=fetcher)
+        document = HTML(string=html, base_url=base, url_fetcher=fetcher)
+        pdf = document.write_pdf(stylesheets=[stylesheet])
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__ or exc
+        raise DossierError.at(Location(_css_file(theme_dirs), 1, 1), f"typesetting stopped: {cause}") from None
+    finally:
+        logger.removeHandler(handler)
+        if epoch is not None and saved_epoch is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+    if handler.messages:
+        raise DossierError([_located(m, _css_file(theme_dirs)) for m in handler.messages])
+    assert isinstance(pdf, bytes)
+    return pdf
