@@ -105,7 +105,7 @@ def prepare(root: Path) -> Prepared:
     fonts.check_texts(_all_texts(d, docs), fonts.coverage(families), report)
     report.check()
     formatted = richtext.format_dossier(d, entries, csl, report)
-    for i in d.interpretations:
+    for i in d.interpretations if "interpretations" in d.sections else []:
         if not i.sources and id(i.text) not in formatted.citing:
             report.error(i.text.loc, f"interpretation '{i.party.value}' cites no source, expected a citation in 'text' or a 'sources' list")
     cited = formatted.cited | set(k.value for k in keys)

@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         errors = [p for p in exc.problems if p.severity == "error"]
-        _print(exc.problems)
+        # In file order, as a reader fixes them; all of one run at once.
+        _print(sorted(exc.problems, key=lambda p: p.location))
         print(f"dossier: stopped with {len(errors)} error(s); nothing was written", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,0 +1,76 @@
+"""The command line as a user meets it: help, exit status, one line per error, the previous PDF kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dossier.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_help_for_each_command(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["build", "--help"], ["check", "--help"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "-o OUTPUT" in out and "dossier folder (default: content)" in out
+
+
+def test_check_reports_warnings_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "tests/fixtures/small"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "tests/fixtures/small/bibliography.yaml:17:3: warning: entry 'uncited2000' is cited nowhere; it is still listed in the bibliography",
+        "tests/fixtures/small: no errors, 1 warning(s)",
+    ]
+
+
+def test_error_lines_count_and_status(dossier_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (dossier_copy / "chronology.yaml").write_text("- date: 1956-02-30\n  title: a\n  titel: b\n")
+    assert main(["check", str(dossier_copy)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"{dossier_copy}/chronology.yaml:1:9: date: 1956-02-30 is not on the calendar, expected a day 01–29",
+        f"{dossier_copy}/chronology.yaml:3:3: unknown key 'titel' in event, expected one of: date, title, text, sources, id",
+        "dossier: stopped with 2 error(s); nothing was written",
+    ]
+
+
+def test_failed_build_leaves_previous_pdf_untouched(dossier_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.pdf"
+    previous = b"%PDF-1.7 previous build\n%%EOF\n"
+    out.write_bytes(previous)
+    (dossier_copy / "excerpts.yaml").write_text("- id: x\n  document: d\n  source: nosuch\n  text: t\n")
+    assert main(["build", str(dossier_copy), "-o", str(out)]) == 1
+    assert out.read_bytes() == previous
+    assert "Traceback" not in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["out.pdf", "d"] or sorted(p.name for p in tmp_path.iterdir()) == ["d", "out.pdf"]
+
+
+def test_debug_shows_traceback(dossier_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (dossier_copy / "dossier.yaml").write_text("title: [unclosed\n")
+    assert main(["check", "--debug", str(dossier_copy)]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_python_dash_m_and_a_successful_build(dossier_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "b" / "x.pdf"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dossier", "build", str(dossier_copy), "-o", str(out)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[-1] == f"wrote {out}"
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert not [p for p in out.parent.iterdir() if p.name != "x.pdf"]  # no temporary file left behind
+
+
+def test_missing_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "no/such/dir"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == "no/such/dir:1:1: not a folder, expected a dossier folder holding dossier.yaml"

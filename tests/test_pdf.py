@@ -1,0 +1,119 @@
+"""What a reader of the example briefing sees: sections, contents, scripts, fonts, metadata, outline."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from conftest import page_texts
+
+
+def test_every_section_is_printed_with_its_heading(example: PdfReader) -> None:
+    text = "\n".join(page_texts(example))
+    for heading in ("Contents", "Summary", "Key facts", "Chronology", "Primary texts", "Interpretations", "Bibliography"):
+        assert heading.upper() in text.upper(), heading
+
+
+def test_contents_lists_sections_with_their_real_page_numbers(example: PdfReader) -> None:
+    texts = page_texts(example)
+    contents = texts[1]
+    assert contents.startswith("Contents")
+    for title in ("Summary", "Chronology", "Primary texts", "Interpretations", "Bibliography"):
+        match = re.search(rf"^{title}[ .]*?(\d+)$", contents, re.MULTILINE)
+        assert match, f"{title} missing from contents"
+        page = int(match.group(1))
+        assert page > 2
+        # the section really starts on that page: its heading is the page's first line after the running head
+        assert re.search(rf"^{title}$", texts[page - 1], re.MULTILINE), (title, page)
+
+
+def test_japanese_and_russian_are_text_not_pictures(example: PdfReader) -> None:
+    text = "\n".join(page_texts(example))
+    for word in ("歯舞群島", "色丹島", "Хабомаи", "Сикотан", "Республик"):
+        assert word in text.replace("\n", ""), word
+
+
+def test_article_9_is_printed_with_both_originals_on_one_page(example: PdfReader) -> None:
+    pages = [t.replace("\n", "") for t in page_texts(example)]
+    hits = [t for t in pages if "Habomai Islands and the island of Shikoton" in t]
+    assert hits, "Article 9 English text missing"
+    assert "歯舞群島及び色丹島" in hits[0] and "острова Сикотан" in hits[0]
+
+
+def test_bibliography_is_formatted_by_the_style(example: PdfReader) -> None:
+    texts = page_texts(example)
+    start = next(i for i, t in enumerate(texts) if re.search(r"^Bibliography$", t, re.MULTILINE) and i > 2)
+    bib = " ".join(texts[start:]).replace("\n", " ")
+    # Chicago author-date: Family, Given. Year. Title. Place: Publisher.
+    assert "Brown, James D. J. 2016. Japan, Russia and Their Territorial Dispute" in bib
+    assert "London: Routledge" in bib or "Routledge" in bib
+
+
+def test_citations_are_formatted_in_author_date_style(example: PdfReader) -> None:
+    text = " ".join(page_texts(example)).replace("\n", " ")
+    assert "(Brown 2016, 143" in text
+
+
+def test_running_heads_marking_and_page_x_of_y_on_every_page(example: PdfReader) -> None:
+    texts = page_texts(example)
+    n = len(texts)
+    for number, text in enumerate(texts, start=1):
+        assert "FOR BRIEFING USE" in text.upper(), number
+        if number > 1:
+            assert f"Page {number} of {n}" in text, number
+            assert "Soviet–Japanese Joint Declaration of 1956" in text, number
+
+
+def test_footnotes_are_set_at_the_foot_of_the_page(example: PdfReader) -> None:
+    texts = page_texts(example)
+    noted = [t for t in texts if re.search(r"^1\.\s", t, re.MULTILINE)]
+    assert noted, "no footnote found"
+
+
+def test_metadata_title_author_subject_language(example: PdfReader) -> None:
+    meta = example.metadata
+    assert meta is not None
+    assert meta.title == "Soviet–Japanese Joint Declaration of 1956"
+    assert meta.author == "Briefing Team"
+    assert meta.subject and "islands" in meta.subject
+    assert example.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_outline_has_every_section_and_each_excerpt(example: PdfReader) -> None:
+    top = [item.title for item in example.outline if not isinstance(item, list)]
+    assert top == ["Summary", "Chronology", "Primary texts", "Interpretations", "Bibliography"]
+    nested = [item for item in example.outline if isinstance(item, list)]
+    assert any("Article 9" in x.title for x in nested[0])
+
+
+def test_every_font_is_embedded_and_from_the_theme(example_pdf: Path) -> None:
+    out = subprocess.run(["pdffonts", str(example_pdf)], capture_output=True, text=True, check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows
+    for row in rows:
+        name, emb = row.split()[0], row.split()[-5]
+        assert emb == "yes", row
+        assert re.match(r"^[A-Z]{6}\+Noto-(Serif|Sans)", name), row
+    assert any("CJK-JP" in r for r in rows)
+
+
+def test_internal_links_resolve_to_pages(example: PdfReader) -> None:
+    """Citations link to their bibliography entries, cross-references to their targets."""
+    links = 0
+    for page in example.pages:
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if a.get("/Subtype") == "/Link" and "/Dest" in a or (a.get("/A") or {}).get("/S") == "/GoTo":
+                links += 1
+    assert links > 50
+
+
+def test_a_dossier_the_project_has_never_seen_builds(small_pdf: Path) -> None:
+    reader = PdfReader(small_pdf)
+    text = " ".join(page_texts(reader))
+    assert "The Svalbard Treaty of 1920" in text
+    assert "Шпицберген" in text and "スヴァールバル" in text
+    assert "June–July 1914" in text
