@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import subprocess
 from dataclasses import dataclass, field
 from html import escape
@@ -36,7 +37,7 @@ _BASE = (
     "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-fenced_divs-link_attributes"
     "-yaml_metadata_block-pandoc_title_block-mmd_title_block-tex_math_dollars-tex_math_single_backslash"
     "-auto_identifiers-implicit_header_references-header_attributes-fenced_code_attributes"
-    "-inline_code_attributes-latex_macros-implicit_figures-example_lists+smart"
+    "-inline_code_attributes-latex_macros-implicit_figures-example_lists-footnotes+inline_notes+smart"
 )
 FORMATS = {"block": _BASE, "inline": _BASE, "quote": _BASE + "-citations", "cite": _BASE}
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
@@ -124,6 +125,7 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
             "references": json.dumps([e.csl for e in entries], ensure_ascii=False),
             "csl": str(csl),
             "lang": _csl_lang(lang),
+            "nonce": secrets.token_hex(8),
         },
         ensure_ascii=False,
     ).encode("utf-8")
