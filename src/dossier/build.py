@@ -101,8 +101,8 @@ def prepare(root: Path) -> Prepared:
     keys += [k for i in d.interpretations for k in i.sources]
     richtext.check_keys(keys, known, report)
     dirs = render.theme_dirs(root)
-    families = _theme_fonts(dirs)
-    fonts.check_texts(_all_texts(d, docs), fonts.coverage(families), report)
+    families, theme_file = _theme_fonts(dirs)
+    fonts.check_texts(_all_texts(d, docs), fonts.coverage(families, theme_file), report)
     report.check()
     formatted = richtext.format_dossier(d, entries, csl, report)
     for i in d.interpretations if "interpretations" in d.sections else []:
@@ -116,7 +116,7 @@ def prepare(root: Path) -> Prepared:
     return Prepared(d, entries, formatted, dirs, shown, report)
 
 
-def _theme_fonts(dirs: list[Path]) -> tuple[str, ...]:
+def _theme_fonts(dirs: list[Path]) -> tuple[tuple[str, ...], str]:
     for d in dirs:
         path = d / "theme.yaml"
         if path.is_file():
@@ -130,7 +130,7 @@ def _theme_fonts(dirs: list[Path]) -> tuple[str, ...]:
             families = tuple(n.value for n in getattr(m["fonts"], "value", []) if isinstance(n, yaml.ScalarNode))
             if not families:
                 raise DossierError.at(load.location(src.name, m["fonts"]), "fonts: expected a list of font family names")
-            return families
+            return families, src.name
     raise DossierError.at(Location("templates/theme.yaml", 1, 1), "theme.yaml not found, expected the theme to name its fonts")
 
 

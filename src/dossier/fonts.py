@@ -44,11 +44,11 @@ class Coverage:
 
 
 @lru_cache(maxsize=4)
-def coverage(families: tuple[str, ...]) -> Coverage:
+def coverage(families: tuple[str, ...], theme_file: str = "templates/theme.yaml") -> Coverage:
     """Ask fontconfig which characters the families cover; fail if one is missing."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
-        raise DossierError.at(Location("templates/theme.yaml", 1, 1), "fc-list not found, expected fontconfig (run make)")
+        raise DossierError.at(Location(theme_file, 1, 1), "fc-list not found, expected fontconfig (run make)")
     ranges: list[tuple[int, int]] = []
     for family in families:
         proc = subprocess.run(
@@ -57,7 +57,7 @@ def coverage(families: tuple[str, ...]) -> Coverage:
         sets = [line for line in proc.stdout.splitlines() if line.strip()]
         if not sets:
             raise DossierError.at(
-                Location("templates/theme.yaml", 1, 1),
+                Location(theme_file, 1, 1),
                 f"font family '{family}' is not installed, expected it on the system (run make, or install the Noto fonts)",
             )
         for charset in sets:

@@ -1,0 +1,58 @@
+"""Bibliography inputs and the citation gate."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from dossier.build import prepare
+
+
+def _bib_text(root: Path) -> str:
+    p = prepare(root)
+    return re.sub(r"<[^>]+>", "", " ".join(str(html) for _, html in p.formatted.bibliography))
+
+
+def test_csl_json_instead_of_yaml(dossier_copy: Path) -> None:
+    (dossier_copy / "bibliography.yaml").unlink()
+    entries = [
+        {"id": "treaty1920", "type": "treaty", "title": "Treaty concerning the Archipelago of Spitsbergen",
+         "issued": {"date-parts": [[1920, 2, 9]]}},
+        {"id": "ulfstein1995", "type": "book", "author": [{"family": "Ulfstein", "given": "Geir"}],
+         "title": "The Svalbard Treaty", "publisher": "Scandinavian University Press", "publisher-place": "Oslo",
+         "issued": {"date-parts": [[1995]]}},
+    ]
+    (dossier_copy / "bibliography.json").write_text(json.dumps(entries))
+    assert "Ulfstein, Geir. 1995. The Svalbard Treaty. Scandinavian University Press." in _bib_text(dossier_copy)
+
+
+def test_bibtex_instead_of_yaml(dossier_copy: Path) -> None:
+    (dossier_copy / "bibliography.yaml").unlink()
+    (dossier_copy / "bibliography.bib").write_text(
+        "@book{ulfstein1995,\n  author = {Ulfstein, Geir},\n  title = {The Svalbard Treaty},\n"
+        "  publisher = {Scandinavian University Press},\n  address = {Oslo},\n  year = {1995}\n}\n"
+        "@misc{treaty1920,\n  title = {Treaty concerning the Archipelago of Spitsbergen},\n  date = {1920-02-09}\n}\n"
+    )
+    assert "Ulfstein, Geir. 1995. The Svalbard Treaty. Scandinavian University Press." in _bib_text(dossier_copy)
+
+
+def test_references_key_form_and_iso_dates(dossier_copy: Path) -> None:
+    path = dossier_copy / "bibliography.yaml"
+    body = "\n".join("  " + line for line in path.read_text().splitlines())
+    path.write_text("references:\n" + body + "\n")
+    assert "Treaty Concerning the Archipelago of Spitsbergen, February 9, 1920, 2 League of Nations Treaty Series 7." in _bib_text(dossier_copy)
+
+
+def test_every_entry_is_listed_cited_or_not(dossier_copy: Path) -> None:
+    text = _bib_text(dossier_copy)
+    assert "An Entry Nobody Cites" in text
+
+
+def test_notes_style_turns_citations_into_footnotes(dossier_copy: Path) -> None:
+    path = dossier_copy / "dossier.yaml"
+    path.write_text(path.read_text().replace("chicago-author-date", "chicago-notes-bibliography"))
+    p = prepare(dossier_copy)
+    html = str(p.formatted.html[id(p.dossier.summary)])
+    assert '<span class="footnote">' in html
+    assert "Geir Ulfstein, <em>The Svalbard Treaty</em>" in html

@@ -1,0 +1,82 @@
+"""Themes: a dossier's templates/ shadows the theme file by file; paper sizes; template errors located."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from dossier.build import build, check
+from dossier.errors import DossierError
+
+
+def test_dossier_template_overrides_one_theme_file(dossier_copy: Path, tmp_path: Path) -> None:
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "cover.html").write_text(
+        '<section class="cover"><div class="doctitle-running">{{ d.title }}</div>'
+        "<h1>Custom cover for {{ d.title }}</h1><p>{{ d.extra['x-desk'] }}</p></section>\n"
+    )
+    path = dossier_copy / "dossier.yaml"
+    path.write_text(path.read_text() + 'x-desk: "Arctic desk"\n')
+    out = tmp_path / "o.pdf"
+    build(dossier_copy, out)
+    reader = PdfReader(out)
+    first = reader.pages[0].extract_text()
+    assert "Custom cover for The Svalbard Treaty of 1920" in first and "Arctic desk" in first
+    assert "Chronology" in reader.pages[1].extract_text()  # the rest comes from the theme
+
+
+def test_letter_paper(dossier_copy: Path, tmp_path: Path) -> None:
+    path = dossier_copy / "dossier.yaml"
+    path.write_text(path.read_text().replace("paper: A4", "paper: Letter"))
+    out = tmp_path / "o.pdf"
+    build(dossier_copy, out)
+    box = PdfReader(out).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+def test_undefined_name_in_template_is_located(dossier_copy: Path) -> None:
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "contents.html").write_text("<nav>\n<p>{{ d.nonexistent }}</p>\n</nav>\n")
+    with pytest.raises(DossierError) as info:
+        check(dossier_copy)
+    assert [str(p) for p in info.value.problems] == [
+        f"{dossier_copy}/templates/contents.html:2:1: undefined name: 'dossier.model.Dossier object' has no attribute 'nonexistent'"
+    ]
+
+
+def test_template_syntax_error_is_located(dossier_copy: Path) -> None:
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "contents.html").write_text("<nav>\n{% if %}\n</nav>\n")
+    with pytest.raises(DossierError) as info:
+        check(dossier_copy)
+    message = str(info.value.problems[0])
+    assert message.startswith(f"{dossier_copy}/templates/contents.html:2:1: template syntax error:")
+
+
+def test_sandbox_refuses_unsafe_attribute(dossier_copy: Path) -> None:
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "contents.html").write_text("{{ d.__class__.__init__.__globals__ }}\n")
+    with pytest.raises(DossierError) as info:
+        check(dossier_copy)
+    assert "contents.html:1:1:" in str(info.value.problems[0])
+
+
+def test_bad_css_in_an_override_fails_the_build_at_its_line(dossier_copy: Path, tmp_path: Path) -> None:
+    (dossier_copy / "templates").mkdir()
+    theme_css = (Path("templates") / "style.css").read_text()
+    (dossier_copy / "templates" / "style.css").write_text(theme_css + "\n.x { colr: red; }\n")
+    line = theme_css.count("\n") + 2
+    with pytest.raises(DossierError) as info:
+        build(dossier_copy, tmp_path / "o.pdf")
+    assert str(info.value.problems[0]).startswith(f"{dossier_copy}/templates/style.css:{line}:")
+    assert not (tmp_path / "o.pdf").exists()
+
+
+def test_theme_font_that_is_not_installed(dossier_copy: Path) -> None:
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "theme.yaml").write_text("fonts:\n  - No Such Font Family\n")
+    with pytest.raises(DossierError) as info:
+        check(dossier_copy)
+    assert "font family 'No Such Font Family' is not installed" in str(info.value.problems[0])
