@@ -8,6 +8,7 @@ previous PDF exactly as it was.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -16,11 +17,20 @@ from .errors import DossierError, Location
 
 
 def check_pdf(data: bytes) -> str | None:
-    """What is wrong with these bytes as a PDF, or None."""
+    """What is wrong with these bytes as a PDF, or None (header, trailer, and a full parse)."""
     if not data.startswith(b"%PDF-"):
         return "output does not start with %PDF-"
     if b"%%EOF" not in data[-1024:]:
         return "output does not end with %%EOF"
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        if len(reader.pages) == 0:
+            return "output has no pages"
+    except (PyPdfError, ValueError, KeyError) as exc:
+        return f"output does not parse as PDF: {exc}"
     return None
 
 
@@ -31,6 +41,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a PDF is a normal file
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
