@@ -15,6 +15,7 @@ import yaml
 
 from . import cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report
+from .typeset import Limits
 
 CONTENT_FILES = ("dossier.yaml", "chronology.yaml", "excerpts.yaml", "interpretations.yaml")
 
@@ -159,10 +160,10 @@ def render_prepared(p: Prepared) -> tuple[str, str]:
     return render.render_html(p.dossier, p.formatted, p.theme_dirs, p.display_root)
 
 
-def build(root: Path, output: Path) -> Report:
+def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     """Build the PDF of a dossier; on any error the previous PDF is left untouched."""
     from .output import write_atomic
-    from .typeset import typeset
+    from .typeset import typeset_limited
 
     p = prepare(root)
     html, css = render_prepared(p)
@@ -170,7 +171,7 @@ def build(root: Path, output: Path) -> Report:
     if p.dossier.edition is not None:
         s = p.dossier.edition.start
         epoch = calendar.timegm((s.year, s.month or 1, s.day or 1, 0, 0, 0))
-    pdf = typeset(html, css, root, p.theme_dirs, epoch)
+    pdf = typeset_limited(html, css, root, p.theme_dirs, epoch, limits or Limits())
     write_atomic(output, pdf)
     return p.report
 

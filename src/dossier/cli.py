@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     b.add_argument("-o", "--output", type=Path, default=Path("build/briefing.pdf"), help="PDF to write (default: build/briefing.pdf)")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
+    b.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="stop typesetting after this long (default: 300)")
+    b.add_argument("--memory", type=int, default=4096, metavar="MIB", help="stop typesetting above this much memory (default: 4096)")
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
     c.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "build":
-            report = build.build(args.dossier, args.output)
+            report = build.build(args.dossier, args.output, build.Limits(args.timeout, args.memory))
             _print(report.warnings)
             print(f"wrote {build.display(args.output)}", file=sys.stderr)
         else:

@@ -1,6 +1,7 @@
 """Stage 5: HTML to PDF bytes with WeasyPrint, reading nothing it should not.
 
-The URL fetcher reads only files inside the dossier's `assets/` and the
+`typeset_limited()` runs it in a forked child with a time and a memory
+ceiling. The URL fetcher reads only files inside the dossier's `assets/` and the
 theme folders, and never the network; anything else stops the build. Every
 warning or error WeasyPrint logs (a missing image, bad CSS, an unusable
 font) fails the build with what caused it, since WeasyPrint itself only logs
@@ -11,9 +12,14 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import multiprocessing
 import os
 import re
+import resource
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import DossierError, Location, Problem
@@ -99,3 +105,70 @@ def typeset(html: str, css: str, root: Path, theme_dirs: list[Path], epoch: int 
         raise DossierError([_located(m, _css_file(theme_dirs)) for m in handler.messages])
     assert isinstance(pdf, bytes)
     return pdf
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Ceilings for one typesetting run: wall-clock seconds and address space in MiB."""
+
+    seconds: float = 300.0
+    memory_mib: int = 4096
+
+
+def _child(conn: Connection, limits: Limits, args: tuple[Any, ...]) -> None:
+    """Runs in a forked process: typeset under a memory ceiling, send back bytes or problems."""
+    try:
+        ceiling = limits.memory_mib * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+        conn.send(("ok", typeset(*args)))
+    except DossierError as exc:
+        conn.send(("problems", exc.problems))
+    except MemoryError:
+        conn.send(("memory", None))
+    except BaseException as exc:  # sent to the parent, which reports it as an internal error
+        conn.send(("crash", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def typeset_limited(
+    html: str, css: str, root: Path, theme_dirs: list[Path], epoch: int | None = None, limits: Limits = Limits()
+) -> bytes:
+    """`typeset()` in a forked child with a time and a memory ceiling, so a hostile or huge
+    dossier cannot hang the build or exhaust the machine."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, limits, (html, css, root, theme_dirs, epoch)))
+    process.start()
+    sender.close()
+    try:
+        where = Location(str((root / "dossier.yaml").relative_to(Path.cwd())), 1, 1)
+    except ValueError:
+        where = Location(str(root / "dossier.yaml"), 1, 1)
+    try:
+        if not receiver.poll(limits.seconds):
+            raise DossierError.at(where, f"typesetting took longer than {limits.seconds:g} s, expected less (see --timeout)")
+        try:
+            kind, value = receiver.recv()
+        except EOFError:
+            kind, value = "died", None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receiver.close()
+    if kind == "ok":
+        assert isinstance(value, bytes)
+        return value
+    if kind == "problems":
+        raise DossierError(value)
+    if kind == "memory":
+        raise DossierError.at(where, f"typesetting needed more than {limits.memory_mib} MiB, expected less (see --memory)")
+    if kind == "died":
+        # Native code (Pango, HarfBuzz) aborts rather than raising MemoryError when an allocation fails.
+        raise DossierError.at(
+            where,
+            f"typesetting died (exit status {process.exitcode}), most likely above the memory ceiling of "
+            f"{limits.memory_mib} MiB, expected less (see --memory)",
+        )
+    raise RuntimeError(value)

@@ -1,0 +1,52 @@
+"""Typesetting runs under a time and a memory ceiling; a kill at any moment leaves the previous PDF intact."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dossier.build import build
+from dossier.errors import DossierError
+from dossier.typeset import Limits
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_time_ceiling(dossier_copy: Path, tmp_path: Path) -> None:
+    with pytest.raises(DossierError) as info:
+        build(dossier_copy, tmp_path / "o.pdf", Limits(seconds=0.01))
+    assert str(info.value.problems[0]) == (
+        f"{dossier_copy}/dossier.yaml:1:1: typesetting took longer than 0.01 s, expected less (see --timeout)"
+    )
+    assert not (tmp_path / "o.pdf").exists()
+
+
+def test_memory_ceiling(dossier_copy: Path, tmp_path: Path) -> None:
+    with pytest.raises(DossierError) as info:
+        build(dossier_copy, tmp_path / "o.pdf", Limits(memory_mib=200))
+    message = str(info.value.problems[0])
+    assert "typesetting needed more than 200 MiB" in message or "above the memory ceiling of 200 MiB" in message
+
+
+def test_kill_at_any_moment_leaves_previous_pdf(dossier_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o.pdf"
+    build(dossier_copy, out)
+    previous = out.read_bytes()
+    (dossier_copy / "dossier.yaml").write_text((dossier_copy / "dossier.yaml").read_text().replace("Test fixture", "Changed"))
+    for delay in (0.3, 0.8, 1.5, 2.0):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dossier", "build", str(dossier_copy), "-o", str(out)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        data = out.read_bytes()
+        assert data == previous or (data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]), delay
+        previous = data
