@@ -37,7 +37,7 @@ def test_dates_follow_the_language() -> None:
     "text, message",
     [
         ("1956-02-30", "1956-02-30 is not on the calendar, expected a day 01–29"),
-        ("1956-13", "month 13 is not on the calendar in '1956-13'"),
+        ("1956-13", "month 13 is not on the calendar in '1956-13', expected 01–12"),
         ("19561019", "expected YYYY, YYYY-MM, YYYY-MM-DD or a range A/B of these, got '19561019'"),
         ("1957/1956", "range ends before it starts, expected A ≤ B in '1957/1956'"),
     ],

@@ -42,7 +42,7 @@ def test_undefined_name_in_template_is_located(dossier_copy: Path) -> None:
     with pytest.raises(DossierError) as info:
         check(dossier_copy)
     assert [str(p) for p in info.value.problems] == [
-        f"{dossier_copy}/templates/contents.html:2:1: undefined name: 'dossier.model.Dossier object' has no attribute 'nonexistent'"
+        f"{dossier_copy}/templates/contents.html:2:1: undefined name: 'Dossier' has no attribute 'nonexistent'"
     ]
 
 

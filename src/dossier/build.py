@@ -49,9 +49,9 @@ def _read_files(root: Path, report: Report) -> tuple[dict[str, tuple[yaml.Node |
         spelt = root / (name[:-5] + ".yml")
         if spelt.exists():
             report.error(Location(f"{shown}/{spelt.name}", 1, 1), f"'{spelt.name}' must be named '{name}', expected the .yaml extension")
-    if not (root / "dossier.yaml").is_file():
+    if not (root / "dossier.yaml").is_file() and not (root / "dossier.yml").exists():
         report.error(Location(f"{shown}/dossier.yaml", 1, 1), "file not found, expected dossier.yaml with at least 'title'")
-        report.check()
+    report.check()
     bib_files = [n for n in cite.BIB_FILES if (root / n).is_file()]
     if len(bib_files) > 1:
         report.error(
@@ -93,10 +93,17 @@ def prepare(root: Path) -> Prepared:
         report.check()
     d = model.read_dossier(root, docs, report)
     entries = _bibliography(docs, bib_name, report)
-    report.check()
+    if d is None:
+        report.check()
     assert d is not None
+    # Go on after mistakes in the model: what could be read is still checked below
+    # (citation keys, glyphs, rich text), so one run reports every mistake.
     style_loc = d.citation_style.loc if d.citation_style else Location(f"{shown}/dossier.yaml", 1, 1)
-    csl = cite.style_path(root, d.citation_style.value if d.citation_style else None, style_loc)
+    try:
+        csl = cite.style_path(root, d.citation_style.value if d.citation_style else None, style_loc)
+    except DossierError as exc:
+        report.problems.extend(exc.problems)
+        csl = cite.style_path(root, None, style_loc)
     known = {e.id for e in entries}
     keys = [k for e in d.chronology for k in e.sources] + [x.source for x in d.excerpts]
     keys += [k for i in d.interpretations for k in i.sources]
@@ -104,8 +111,11 @@ def prepare(root: Path) -> Prepared:
     dirs = render.theme_dirs(root)
     families, theme_file = _theme_fonts(dirs)
     fonts.check_texts(_all_texts(d, docs), fonts.coverage(families, theme_file), report)
-    report.check()
-    formatted = richtext.format_dossier(d, entries, csl, report)
+    try:
+        formatted = richtext.format_dossier(d, entries, csl, report)
+    except DossierError:
+        report.check()  # a mistake found earlier (a broken entry, say) explains the failure: report that
+        raise
     for i in d.interpretations if "interpretations" in d.sections else []:
         if not i.sources and id(i.text) not in formatted.citing:
             report.error(i.text.loc, f"interpretation '{i.party.value}' cites no source, expected a citation in 'text' or a 'sources' list")
@@ -146,7 +156,7 @@ def _all_texts(d: model.Dossier, docs: dict[str, tuple[yaml.Node | None, load.So
             for item in node.value:
                 walk(item, src)
         elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
+            for _key, value in node.value:
                 walk(value, src)
 
     for node, src in docs.values():

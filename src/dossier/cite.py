@@ -102,6 +102,7 @@ class _EntryChecker:
             self.error(node, f"bibliography entry: expected a mapping with 'id' and 'type', got {kind(node)}")
             return None
         csl: dict[str, Any] = {}
+        type_node: Node = node
         for key, value in node.value:
             name = key.value
             if name.startswith("x-"):
@@ -111,6 +112,8 @@ class _EntryChecker:
                     self.error(value, f"{name}: expected text, got {kind(value)}")
                     continue
                 csl[name] = value.value
+                if name == "type":
+                    type_node = value
             elif name in NAME_VARS:
                 names = self.names(value, name)
                 if names is not None:
@@ -129,9 +132,9 @@ class _EntryChecker:
             self.error(node, f"id: '{ident}' is not a citation key, expected letters, digits and _:.#$%&-+?<>~/")
             return None
         if "type" not in csl:
-            self.error(node, f"bibliography entry '{ident}': 'type' is required")
+            self.error(node, f"bibliography entry '{ident}': 'type' is required, expected a CSL type such as book or webpage")
         elif csl["type"] not in CSL_TYPES:
-            self.error(node, f"type: '{csl['type']}' is not a CSL 1.0.2 type, expected e.g. book, chapter, article-journal, webpage")
+            self.error(type_node, f"type: '{csl['type']}' is not a CSL 1.0.2 type, expected e.g. book, chapter, article-journal, webpage")
         loc = location(self.src.name, node)
         if ident in ids:
             self.error(node, f"duplicate bibliography id '{ident}' (first at {ids[ident]}), expected each id once")
@@ -179,9 +182,9 @@ class _EntryChecker:
             if key.value not in DATE_PARTS:
                 self.error(key, f"unknown date part '{key.value}', expected date-parts, literal, season, circa or raw")
             elif key.value == "date-parts":
-                parts = self.date_parts(value, what)
-                if parts is not None:
-                    out["date-parts"] = parts
+                date_parts = self.date_parts(value, what)
+                if date_parts is not None:
+                    out["date-parts"] = date_parts
             elif isinstance(value, ScalarNode):
                 out[key.value] = value.value
             else:
@@ -211,7 +214,7 @@ class _EntryChecker:
 def read_bibliography(node: Node | None, src: SourceFile, report: Report) -> list[Entry]:
     """Entries of a CSL YAML file, checked."""
     if node is None:
-        report.warning(Location(src.name, 1, 1), "file is empty, so the bibliography has no entries")
+        report.error(Location(src.name, 1, 1), "file is empty, expected a list of bibliography entries ('- id: ...') or no file")
         return []
     if isinstance(node, MappingNode):
         refs = [v for k, v in node.value if k.value == "references"]
@@ -230,10 +233,11 @@ def read_bibliography(node: Node | None, src: SourceFile, report: Report) -> lis
     return [e for item in node.value if (e := checker.entry(item, ids)) is not None]
 
 
-def json_to_nodes(text: str, name: str) -> Node:
+def json_to_nodes(text: str, name: str) -> Node | None:
     """CSL-JSON text as YAML nodes (JSON is YAML), so one checker serves both formats."""
-    from .load import _Loader, _syntax_error
     import yaml
+
+    from .load import _Loader, _syntax_error
 
     try:
         json.loads(text)
@@ -243,7 +247,7 @@ def json_to_nodes(text: str, name: str) -> Node:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(name, exc) from None
+        raise _syntax_error(name, exc, text) from None
     finally:
         loader.dispose()
     return node

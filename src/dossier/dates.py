@@ -78,7 +78,7 @@ def _partial(groups: tuple[str | None, ...], text: str) -> PartialDate:
     if year < 1:
         raise ValueError(f"year 0000 is not on the calendar in '{text}'")
     if month is not None and not 1 <= month <= 12:
-        raise ValueError(f"month {month:02d} is not on the calendar in '{text}'")
+        raise ValueError(f"month {month:02d} is not on the calendar in '{text}', expected 01–12")
     if day is not None and month is not None:
         last = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last:

@@ -12,8 +12,8 @@ import bisect
 import shutil
 import subprocess
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 from .errors import DossierError, Location, Report
 from .model import Text

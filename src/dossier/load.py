@@ -86,12 +86,12 @@ class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
         if self.depth > MAX_DEPTH:
             raise self._fail(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels, expected a flatter structure")
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)  # type: ignore[arg-type,return-value]
         finally:
             self.depth -= 1
 
     def compose_mapping_node(self, anchor: object) -> MappingNode:  # type: ignore[override]
-        node: MappingNode = super().compose_mapping_node(anchor)
+        node: MappingNode = super().compose_mapping_node(anchor)  # type: ignore[arg-type]
         seen: dict[str, Node] = {}
         for key, _value in node.value:
             if not isinstance(key, ScalarNode):
@@ -103,21 +103,52 @@ class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
         return node
 
 
-_HINTS = [
-    ("mapping values are not allowed", "a ': ' inside text must be quoted or written as a | block"),
-    ("cannot start any token", "a value starting with '@' or '`' must be quoted or written as a | block"),
-    ("expected <block end>", "a value starting with '[' or '{' must be quoted or written as a | block"),
-    ("did not find expected ',' or ']'", "a value starting with '[' must be quoted or written as a | block"),
-    ("did not find expected ',' or '}'", "a value starting with '{' must be quoted or written as a | block"),
-    ("found character '\\t'", "indent with spaces, not tabs"),
-]
+_QUOTE_HINT = "a value starting with '{c}' must be quoted or written as a | block"
 
 
-def _syntax_error(name: str, exc: yaml.MarkedYAMLError) -> DossierError:
-    mark = exc.problem_mark or exc.context_mark
-    problem = (exc.problem or exc.context or "invalid YAML").strip()
-    hint = next((h for key, h in _HINTS if key in problem), "expected valid YAML")
-    return DossierError.at(location(name, mark), f"YAML syntax error: {problem}; {hint}")
+def _syntax_error(name: str, exc: yaml.MarkedYAMLError, text: str) -> DossierError:
+    """PyYAML's error, placed where the author went wrong and with a hint at the usual cause."""
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    mark, cmark = exc.problem_mark, exc.context_mark
+    opener = text[cmark.index] if cmark is not None and cmark.index < len(text) else ""
+    if context.startswith("while scanning a quoted scalar") and cmark is not None:
+        return DossierError.at(
+            location(name, cmark),
+            f"YAML syntax error: '{opener}' is never closed; expected a closing '{opener}' or the value written as a | block",
+        )
+    if context.startswith(("while parsing a flow sequence", "while parsing a flow mapping")) and cmark is not None:
+        return DossierError.at(
+            location(name, cmark), f"YAML syntax error: '{opener}' is never closed; {_QUOTE_HINT.format(c=opener)}"
+        )
+    message = f"{context}, {problem}" if problem.startswith("but ") and context else (problem or context or "invalid YAML")
+    before = text[: mark.index].rstrip(" ") if mark is not None else ""
+    line = ""
+    if mark is not None:
+        end = text.find("\n", mark.index)
+        line = text[text.rfind("\n", 0, mark.index) + 1 : end if end >= 0 else len(text)]
+    value = line.split(": ", 1)[1].lstrip() if ": " in line else line.lstrip().lstrip("- ")
+    if "mapping values are not allowed" in problem:
+        hint = "a ': ' inside text must be quoted or written as a | block"
+    elif "found character '\\t'" in problem:
+        hint = "indent with spaces, not tabs"
+    elif "cannot start any token" in problem:
+        first = value[:1] if value[:1] and value[:1] in "[{@`" else text[mark.index] if mark is not None else "@"
+        hint = _QUOTE_HINT.format(c=first)
+    elif "expected <block end>" in problem:
+        if before.endswith("'"):
+            hint = "a ' inside '...' must be doubled (''), expected the value in \"...\" or a | block"
+        elif before.endswith('"'):
+            hint = 'a " inside "..." must be written \\", expected the value in \'...\' or a | block'
+        elif before.endswith(("]", "}")):
+            hint = _QUOTE_HINT.format(c="[" if before.endswith("]") else "{")
+        else:
+            hint = "this line is indented differently from the lines above it, expected the keys of one mapping to line up"
+    elif "found another document" in problem:
+        hint = "expected one document per file, without '---'"
+    else:
+        hint = "expected valid YAML"
+    return DossierError.at(location(name, mark or cmark), f"YAML syntax error: {message}; {hint}")
 
 
 def decode(name: str, data: bytes) -> str:
@@ -130,7 +161,8 @@ def decode(name: str, data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         raise DossierError.at(Location(name, line, col), f"invalid UTF-8 byte 0x{data[exc.start]:02x}, expected UTF-8 text") from None
     for match in re.finditer(r"^[ ]*\t", text, re.MULTILINE):
         line_no = text.count("\n", 0, match.start()) + 1
@@ -153,7 +185,7 @@ def load_yaml(path: Path, name: str) -> tuple[Node | None, SourceFile]:
         except RecursionError:  # belt and braces: MAX_DEPTH should stop this first
             raise DossierError.at(Location(name, 1, 1), "nesting too deep, expected a flatter structure") from None
         except yaml.MarkedYAMLError as exc:
-            raise _syntax_error(name, exc) from None
+            raise _syntax_error(name, exc, text) from None
         except yaml.YAMLError as exc:
             raise DossierError.at(Location(name, 1, 1), f"YAML error: {exc}") from None
     finally:

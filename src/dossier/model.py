@@ -192,7 +192,7 @@ class FieldReader:
         for name in required:
             if name not in out or _empty(out[name]):
                 where = out.get(name, node)
-                self.error(where, f"{what}: '{name}' is required")
+                self.error(where, f"{what}: '{name}' is required, expected a value")
         return out
 
     def extras(self, node: Node) -> dict[str, Any]:
@@ -367,7 +367,7 @@ def _sections(r: FieldReader, node: Node | None, docs: dict[str, Any], d: Dossie
             what = "summary or key_facts in dossier.yaml" if name.value == "summary" else (
                 "a bibliography file" if name.value == "bibliography" else SECTION_FILES[name.value]
             )
-            r.error(item, f"sections: '{name.value}' is listed but the dossier has no {what}")
+            r.error(item, f"sections: '{name.value}' is listed but the dossier has no {what}, expected it or the name removed")
         else:
             out.append(name.value)
     for section in SECTIONS:
@@ -378,7 +378,7 @@ def _sections(r: FieldReader, node: Node | None, docs: dict[str, Any], d: Dossie
 
 def _top_list(r: FieldReader, node: Node | None, what: str) -> list[Node]:
     if node is None:
-        r.report.warning(Location(r.src.name, 1, 1), f"file is empty, so {what} has no entries")
+        r.report.error(Location(r.src.name, 1, 1), f"file is empty, expected a list of {what} entries ('- ...') or no file")
         return []
     if not isinstance(node, SequenceNode):
         r.error(node, f"{what}: expected a list of entries ('- ...'), got {kind(node)}")

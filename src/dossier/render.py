@@ -9,6 +9,7 @@ or template code, and a misspelt name in a template is an error naming
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -101,11 +102,17 @@ def render_html(d: Dossier, formatted: Formatted, dirs: list[Path], display_root
             f"template syntax error: {exc.message}",
         ) from None
     except jinja2.TemplateNotFound as exc:
-        raise DossierError.at(Location(f"{display_root}/templates/{exc.name}", 1, 1), f"template '{exc.name}' not found in the dossier or the theme") from None
-    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, AttributeError, ValueError) as exc:
         file, line = _failing_template(sys.exc_info()[2], dirs)
-        what = "undefined name" if isinstance(exc, jinja2.UndefinedError) else "template error"
-        raise DossierError.at(_template_location(file, line, dirs, display_root), f"{what}: {exc}") from None
+        raise DossierError.at(
+            _template_location(file, line, dirs, display_root), f"template '{exc.name}' not found in the dossier or the theme"
+        ) from None
+    except Exception as exc:  # any error raised while a template runs is that template's error, at its line
+        file, line = _failing_template(sys.exc_info()[2], dirs)
+        if isinstance(exc, jinja2.UndefinedError):
+            message = "undefined name: " + re.sub(r"'[\w.]*?(\w+) object'", r"'\1'", str(exc))
+        else:
+            message = f"template error: {exc}"
+        raise DossierError.at(_template_location(file, line, dirs, display_root), message) from None
 
 
 def _failing_template(tb: TracebackType | None, dirs: list[Path]) -> tuple[str, int]:

@@ -21,10 +21,11 @@ import os
 import re
 import secrets
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, cast
 
 from markupsafe import Markup
 
@@ -262,7 +263,7 @@ class _Renderer:
         return self.inlines(_first_inlines(blocks))
 
     def block(self, b: dict[str, Any]) -> str:
-        t, c = b["t"], b.get("c")
+        t, c = b["t"], cast(Any, b.get("c"))
         if t == "Para":
             return f"<p>{self.inlines(c)}</p>\n"
         if t == "Plain":
@@ -336,7 +337,7 @@ class _Renderer:
     def plain_text(self, items: list[dict[str, Any]]) -> str:
         out = []
         for i in items:
-            t, c = i["t"], i.get("c")
+            t, c = i["t"], cast(Any, i.get("c"))
             if t == "Str":
                 out.append(c)
             elif t in ("Space", "SoftBreak"):
@@ -348,7 +349,7 @@ class _Renderer:
         return "".join(out)
 
     def inline(self, i: dict[str, Any]) -> str:
-        t, c = i["t"], i.get("c")
+        t, c = i["t"], cast(Any, i.get("c"))
         simple = {
             "Emph": "em", "Strong": "strong", "Strikeout": "s", "Superscript": "sup", "Subscript": "sub", "Underline": "u",
         }
@@ -468,7 +469,7 @@ def _image_problem(root: Path, target: str) -> str | None:
     if path.suffix.lower() not in IMAGE_TYPES:
         return "expected a PNG, JPEG or SVG file"
     if not path.is_file():
-        return "file not found in assets/"
+        return "file not found in assets/, expected an existing PNG, JPEG or SVG file"
     return None
 
 
