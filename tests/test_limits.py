@@ -29,9 +29,9 @@ def test_time_ceiling(dossier_copy: Path, tmp_path: Path) -> None:
 
 def test_memory_ceiling(dossier_copy: Path, tmp_path: Path) -> None:
     with pytest.raises(DossierError) as info:
-        build(dossier_copy, tmp_path / "o.pdf", Limits(memory_mib=200))
+        build(dossier_copy, tmp_path / "o.pdf", Limits(memory_mib=64))
     message = str(info.value.problems[0])
-    assert "typesetting needed more than 200 MiB" in message or "above the memory ceiling of 200 MiB" in message
+    assert "typesetting needed more than 64 MiB" in message or "above the memory ceiling of 64 MiB" in message
 
 
 def test_kill_at_any_moment_leaves_previous_pdf(dossier_copy: Path, tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ MONTH_MIN_YEAR = 16.0  # a year at least this wide gets month ticks
 TOP_PAD = 1.0
 BOTTOM_PAD = 0.8
 MAX_LABEL_LINES = 2
+LABEL_MAX_W = 0.0
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,8 @@ def _short_date(value: DateValue, language: str) -> str:
         a = format_skeleton(skel[start.skeleton], _first(start), locale=locale)
         b = format_skeleton(skel[end.skeleton], _first(end), locale=locale)
         text = f"{a} – {b}"
-    text = re.sub(r"(\d)[\s\u2009]*([–—-])[\s\u2009]*(\d)", r"\1\2\3", text)
+    # "13–19 Oct 1956", "Jul–Aug 1956", but "8 Sept 1955 – 14 Sept 1956".
+    text = re.sub(r"^(\S+)[ \u2009]([–—])[ \u2009]", r"\1\2", text)
     return text.replace("\u2009", " ")
 
 
@@ -416,7 +418,7 @@ def _mirror(box: Box) -> Box:
     return Box(box.x, -box.y - box.h, box.w, box.h)
 
 
-_Option = tuple[int, float, Label, list[int]]  # (evictions, distance from the axis, label, evicted)
+_Option = tuple[int, float, Label, list[int]]  # (evictions, distance from the axis, label, labels evicted)
 
 
 class _Placer:
@@ -437,7 +439,8 @@ class _Placer:
     def find(
         self, index: int, date_text: str, lines: tuple[str, ...], text_w: float, right: bool, evict: frozenset[int]
     ) -> _Option | None:
-        """The lowest free place for a label (or, evicting only labels in `evict`, the place that evicts fewest)."""
+        """The lowest free place for a label on this side; failing that, if `evict` allows, the
+        place that evicts fewest of the labels in `evict`."""
         mark = self.marks[index]
         mb = mark.box
         stem_x = mb.x + min(0.45, mb.w / 2) if mark.period else mb.x + mb.w / 2
@@ -463,10 +466,11 @@ class _Placer:
                 break
             cand = Box(bx0, top, bx1 - bx0, height)
             blockers = self._blockers(cand, stem_x, top, foot, near_labels, near_marks, near_obst)
-            if blockers is None or not set(blockers) <= evict:
+            if blockers is None or (blockers and not evict.issuperset(blockers)):
                 continue
             if best is None or len(blockers) < best[0]:
-                best = (len(blockers), self.floor - bottom, Label(index, date_text, lines, cand, stem_x, top, foot, right, True), blockers)
+                label = Label(index, date_text, lines, cand, stem_x, top, foot, right, True)
+                best = (len(blockers), self.floor - bottom, label, blockers)
             if not blockers:
                 break
         return best
@@ -481,7 +485,7 @@ class _Placer:
     def _blockers(
         cand: Box, sx: float, s0: float, s1: float, labels: list[Label], marks: list[Mark], obstacles: list[Box]
     ) -> list[int] | None:
-        """Labels in the way of a box and its leader (x = sx, from s0 up to s1); None if a mark or obstacle is."""
+        """Labels in the way of a box and its leader (x = sx, from s0 down to s1); None if a mark or obstacle is."""
         for m in marks:
             if cand.overlaps(m.box, 0.6, LABEL_GAP_Y):
                 return None
@@ -547,12 +551,15 @@ def _marks(events: list[TimelineEvent], spans: list[tuple[float, float]], scale:
     return marks
 
 
-def _ticks(scale: _Scale, width: float, language: str) -> tuple[list[float], list[float], list[TickLabel]]:
-    """Year ticks, month ticks (in years wide enough) and their labels, below the axis."""
+_TickCand = tuple[int, float, float, float, str, bool]  # (priority, centre, lo, hi, text, year)
+
+
+def _ticks(scale: _Scale, language: str) -> tuple[list[float], list[float], list[_TickCand], float]:
+    """Year ticks, month ticks (in years wide enough to show months), candidate tick labels, and the
+    y of the year row (below the month row if there is one)."""
     year_ticks: list[float] = []
     month_ticks: list[float] = []
-    year_cands: list[tuple[int, float, str]] = []  # (priority, centre, text)
-    month_cands: list[tuple[int, float, float, str]] = []  # (priority, centre, room, text)
+    cands: list[_TickCand] = []
     months = _month_names(language)
     for a, b in scale.segments:
         xs = [scale(float(y)) for y in range(a, b + 1)]
@@ -563,31 +570,49 @@ def _ticks(scale: _Scale, width: float, language: str) -> tuple[list[float], lis
                 year_ticks.append(xs[k])
         for k, y in enumerate(range(a, b)):
             x0, x1 = xs[k], xs[k + 1]
-            prio = 0 if y in (a, b - 1) else 1 if y % 10 == 0 else 2 if y % 5 == 0 else 3
-            year_cands.append((prio, (x0 + x1) / 2, str(y)))
-            if x1 - x0 >= MONTH_MIN_YEAR:
+            wide = x1 - x0 >= MONTH_MIN_YEAR
+            prio = 1 if wide else 0 if y in (a, b - 1) else 2 if y % 10 == 0 else 3 if y % 5 == 0 else 4
+            centre = (x0 + x1) / 2
+            cands.append((prio, centre, x0 if wide else centre, x1 if wide else centre, str(y), True))
+            if wide:
                 edges = [scale(_frac(date(y, m, 1))) for m in range(1, 13)] + [x1]
                 month_ticks.extend(edges[1:12])
                 for m in range(12):
-                    month_cands.append((0 if m % 3 == 0 else 1, (edges[m] + edges[m + 1]) / 2, edges[m + 1] - edges[m], months[m]))
-    row1 = 1.5
-    row2 = row1 + (LINE if month_ticks else 0.0)
-    labels: list[TickLabel] = []
+                    lo, hi = edges[m], edges[m + 1]
+                    cands.append((5 if m % 3 == 0 else 6, (lo + hi) / 2, lo, hi, months[m], False))
+    return year_ticks, month_ticks, cands, 1.5 + (LINE if month_ticks else 0.0)
 
-    def accept(text: str, centre: float, row: float, year: bool, room: float | None = None) -> None:
+
+def _place_ticks(
+    cands: list[_TickCand], placed: list[TickLabel], width: float, year_row: float, stems: list[float], only: int | None = None
+) -> None:
+    """Place tick labels clear of each other and of the leaders crossing the scale (x in `stems`).
+
+    A label centred in a wide span may slide along it to find room; `only` limits to one priority.
+    """
+    for prio, centre, lo, hi, text, year in sorted(cands, key=lambda c: (c[0], c[1])):
+        if only is not None and prio != only:
+            continue
         w = text_width(text, bold=year)
-        if room is not None and w > room - 0.3:
-            return
-        box = Box(max(0.2, min(width - 0.2 - w, centre - w / 2)), row, w, LINE)
-        if all(not box.overlaps(t.box, 1.8 if year else 1.0, 0.0) for t in labels if t.year == year):
-            labels.append(TickLabel(text, box, year))
-
-    for _, centre, text in sorted(year_cands, key=lambda c: (c[0], c[1])):
-        accept(text, centre, row2, True)
-    for _, centre, room, text in sorted(month_cands, key=lambda c: (c[0], c[1])):
-        accept(text, centre, row1, False, room)
-    labels.sort(key=lambda t: (t.box.y, t.box.x))
-    return year_ticks, month_ticks, labels
+        if not year and w > hi - lo - 0.3:
+            continue
+        row = year_row if year else 1.5
+        start = centre - w / 2
+        shifts = [0.0]
+        if hi - lo > w:
+            k = 1
+            while start - 0.5 * k >= lo or start + 0.5 * k + w <= hi:
+                shifts += [s for s in (-0.5 * k, 0.5 * k) if lo <= start + s and start + s + w <= hi]
+                k += 1
+        for shift in shifts:
+            x = max(0.2, min(width - 0.2 - w, start + shift))
+            box = Box(x, row, w, LINE)
+            if any(box.overlaps(t.box, 1.8 if year else 1.0, 0.0) for t in placed if t.year == year):
+                continue
+            if any(box.x - STEM_CLEAR < sx < box.x1 + STEM_CLEAR for sx in stems):
+                continue
+            placed.append(TickLabel(text, box, year))
+            break
 
 
 def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str = "en") -> Layout:
@@ -601,24 +626,22 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
     marks = _marks(events, spans, scale)
     runs = tuple((scale(float(a)), scale(float(b))) for a, b in scale.segments)
     breaks = [Box((r0[1] + r1[0]) / 2 - 1.6, -1.5, 3.2, 3.0) for r0, r1 in zip(runs, runs[1:])]
-    year_ticks, month_ticks, tick_labels = _ticks(scale, width, language)
-    scale_bottom = max(t.box.y1 for t in tick_labels)
+    year_ticks, month_ticks, tick_cands, year_row = _ticks(scale, language)
+    scale_bottom = year_row + LINE
+    # The first and last years of each run of the axis are labelled before the events, so that
+    # leaders from below keep clear of them; the other tick labels then fit between the leaders.
+    tick_labels: list[TickLabel] = []
+    _place_ticks(tick_cands, tick_labels, width, year_row, [], only=0)
 
     # Room for labels: the height budget less the axis, shared by the two sides.
     budget = max(40.0, 0.5625 * width)
     room = max(12.0, (budget - TOP_PAD - BOTTOM_PAD - scale_bottom - DOT_R - 2 * LABEL_GAP_Y) / 2)
     floor_up = -(DOT_R + LABEL_GAP_Y)
     floor_down = -(scale_bottom + LABEL_GAP_Y + 0.3)
-    up = _Placer(width, floor_up, floor_up - room, marks, breaks)
-    down = _Placer(
-        width,
-        floor_down,
-        floor_down - room,
-        [Mark(m.index, m.period, _mirror(m.box), m.level) for m in marks],
-        [_mirror(b) for b in breaks] + [_mirror(t.box) for t in tick_labels],
-    )
+    down_marks = [Mark(m.index, m.period, _mirror(m.box), m.level) for m in marks]
+    down_obstacles = [_mirror(b) for b in breaks] + [_mirror(t.box) for t in tick_labels]
 
-    max_w = min(42.0, max(26.0, 0.21 * width))
+    max_w = LABEL_MAX_W if LABEL_MAX_W else min(42.0, max(26.0, 0.21 * width))
     texts: list[tuple[str, tuple[str, ...], float]] = []
     for e in events:
         date_text = _short_date(e.date, language)
@@ -630,25 +653,52 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
     def flipped(i: int) -> bool:
         return marks[i].box.x + min(0.45, marks[i].box.w / 2) + FLAG_PAD + texts[i][2] + 0.5 > width - 0.4
 
-    order = sorted((i for i in range(n) if flipped(i)), key=lambda i: (marks[i].box.x, i))
-    order += sorted((i for i in range(n) if not flipped(i)), key=lambda i: (-marks[i].box.x, -i))
+    def geometric(group: list[int]) -> list[int]:
+        return sorted((i for i in group if flipped(i)), key=lambda i: (marks[i].box.x, i)) + sorted(
+            (i for i in group if not flipped(i)), key=lambda i: (-marks[i].box.x, -i)
+        )
 
-    def place(i: int, evict: frozenset[int]) -> list[int]:
-        options = [(k, opt) for k, p in enumerate((up, down)) if (opt := p.find(i, *texts[i], not flipped(i), evict))]
-        if not options:
-            return []
-        k, opt = min(options, key=lambda o: (o[1][0], o[1][1], o[0]))
-        return (up, down)[k].commit(opt)
+    anchored = [i for i in range(n) if events[i].anchor]
+    unanchored = [i for i in range(n) if not events[i].anchor]
+    free = frozenset(unanchored)
 
-    # Anchored events may evict unanchored labels in their way; those are retried at the end.
-    free = frozenset(i for i in range(n) if not events[i].anchor)
-    evicted: list[int] = []
-    for i in order:
-        evicted += place(i, frozenset() if i in free else free)
-    for i in sorted(set(evicted), key=order.index):
-        if i not in up.labels and i not in down.labels:
-            place(i, frozenset())
+    def attempt(order: list[int], evicting: bool) -> tuple[_Placer, _Placer]:
+        up = _Placer(width, floor_up, floor_up - room, marks, breaks)
+        down = _Placer(width, floor_down, floor_down - room, down_marks, down_obstacles)
+        sides = (up, down)
 
+        def place(i: int, evict: frozenset[int]) -> list[int]:
+            options = [(k, opt) for k, p in enumerate(sides) if (opt := p.find(i, *texts[i], not flipped(i), evict))]
+            if not options:
+                return []
+            k, opt = min(options, key=lambda o: (o[1][0], o[1][1], o[0]))
+            return sides[k].commit(opt)
+
+        evicted: list[int] = []
+        for i in order:
+            evicted += place(i, free if evicting and i not in free else frozenset())
+        for i in sorted(set(evicted), key=order.index):
+            if i not in up.labels and i not in down.labels:
+                place(i, frozenset())
+        return up, down
+
+    # Two ways to choose which events get labels: the anchored ones (those the text links to)
+    # first, or all in cascade order with anchored ones displacing others in their way.  The
+    # layout that labels more anchored events, then more events, then is lower, is kept.
+    best: tuple[tuple[int, int, float], _Placer, _Placer] | None = None
+    for order, evicting in ((geometric(anchored) + geometric(unanchored), False), (geometric(list(range(n))), True)):
+        up, down = attempt(order, evicting)
+        placed = list(up.labels) + list(down.labels)
+        extent = max([0.0] + [up.floor - lab.box.y for lab in up.labels.values()])
+        extent += max([0.0] + [down.floor - lab.box.y for lab in down.labels.values()])
+        score = (sum(1 for i in placed if events[i].anchor), len(placed), -extent)
+        if best is None or score > best[0]:
+            best = (score, up, down)
+    assert best is not None
+    _, up, down = best
+
+    _place_ticks([c for c in tick_cands if c[0] > 0], tick_labels, width, year_row, [lab.stem_x for lab in down.labels.values()])
+    tick_labels.sort(key=lambda t: (t.box.y, t.box.x))
     labels = list(up.labels.values())
     for lab in down.labels.values():
         b = _mirror(lab.box)

@@ -115,18 +115,35 @@ class Limits:
     memory_mib: int = 4096
 
 
+def _peak_address_space() -> int:
+    """Peak virtual memory of this process in bytes (what RLIMIT_AS limits), 0 if unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _child(conn: Connection, limits: Limits, args: tuple[Any, ...]) -> None:
     """Runs in a forked process: typeset under a memory ceiling, send back bytes or problems."""
+    ceiling = limits.memory_mib * 1024 * 1024
     try:
-        ceiling = limits.memory_mib * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
         conn.send(("ok", typeset(*args)))
-    except DossierError as exc:
-        conn.send(("problems", exc.problems))
     except MemoryError:
         conn.send(("memory", None))
-    except BaseException as exc:  # sent to the parent, which reports it as an internal error
-        conn.send(("crash", f"{type(exc).__name__}: {exc}"))
+    except BaseException as exc:
+        # At the ceiling, failed allocations surface as anything: a font that will not
+        # load ('.notdef glyph rendered'), a SystemError. Name the real cause.
+        if _peak_address_space() >= 0.9 * ceiling:
+            conn.send(("memory", None))
+        elif isinstance(exc, DossierError):
+            conn.send(("problems", exc.problems))
+        else:  # sent to the parent, which reports it as an internal error
+            conn.send(("crash", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 
