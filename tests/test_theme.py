@@ -80,3 +80,15 @@ def test_theme_font_that_is_not_installed(dossier_copy: Path) -> None:
     with pytest.raises(DossierError) as info:
         check(dossier_copy)
     assert "font family 'No Such Font Family' is not installed" in str(info.value.problems[0])
+
+
+def test_typesetting_fetches_nothing_from_the_network(dossier_copy: Path, tmp_path: Path) -> None:
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "cover.html").write_text(
+        '<section class="cover"><div class="doctitle-running">{{ d.title }}</div><img src="http://127.0.0.1:9/x.png"></section>\n'
+    )
+    out = tmp_path / "o.pdf"
+    with pytest.raises(DossierError) as info:
+        build(dossier_copy, out)
+    assert "refused to fetch 'http://127.0.0.1:9/x.png'" in str(info.value.problems[0])
+    assert not out.exists()
