@@ -21,7 +21,7 @@ def test_contents_lists_sections_with_their_real_page_numbers(example: PdfReader
     texts = page_texts(example)
     contents = texts[1]
     assert contents.startswith("Contents")
-    for title in ("Summary", "Chronology", "Primary texts", "Interpretations", "Bibliography"):
+    for title in ("Summary", "Places and names", "Chronology", "Primary texts", "Interpretations", "Bibliography"):
         match = re.search(rf"^{title}[ .]*?(\d+)$", contents, re.MULTILINE)
         assert match, f"{title} missing from contents"
         page = int(match.group(1))
@@ -84,7 +84,7 @@ def test_metadata_title_author_subject_language(example: PdfReader) -> None:
 
 def test_outline_has_every_section_and_each_excerpt(example: PdfReader) -> None:
     top = [item.title for item in example.outline if not isinstance(item, list)]
-    assert top == ["Summary", "Chronology", "Primary texts", "Interpretations", "Bibliography"]
+    assert top == ["Summary", "Places and names", "Chronology", "Primary texts", "Interpretations", "Bibliography"]
     nested = [item for item in example.outline if isinstance(item, list)]
     assert any("Article 9" in x.title for x in nested[0])
 
@@ -117,3 +117,48 @@ def test_a_dossier_the_project_has_never_seen_builds(small_pdf: Path) -> None:
     assert "The Svalbard Treaty of 1920" in text
     assert "Шпицберген" in text and "スヴァールバル" in text
     assert "June–July 1914" in text
+
+
+def _matrix_rows(html: str) -> list[list[str]]:
+    table = html[html.index('<table class="matrix'):]
+    table = table[: table.index("</table>")]
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append([re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
+    return rows
+
+
+def test_positions_matrix_has_parties_as_columns_and_questions_as_rows(example: PdfReader) -> None:
+    from dossier.build import prepare, render_prepared
+
+    html, _ = render_prepared(prepare(Path("content")))
+    rows = _matrix_rows(html)
+    assert rows[0] == ["Question", "Soviet Union / Russian Federation", "Japan", "United States", "James D. J. Brown (political scientist)"]
+    assert [r[0] for r in rows[1:]] == [
+        "What did Article 9 promise?", "Is the territorial question closed?", "Which islands are at issue?", "Must a peace treaty come first?",
+    ]
+    islands = rows[3]
+    assert islands[2].startswith("All four: Etorofu, Kunashiri, Shikotan and the Habomai Islands")
+    assert rows[1][3] == "—"  # the United States gives no answer to what Article 9 promised
+    page = next(t for t in page_texts(example) if "Positions at a glance" in t)
+    assert "All four: Etorofu" in page
+
+
+def test_places_and_names_table_in_three_scripts(example: PdfReader) -> None:
+    page = next(t for t in page_texts(example) if re.search(r"^Places and names$", t, re.M) and "NOTE" in t)
+    for form in ("Habomai Islands", "歯舞群島", "Хабомаи", "Etorofu (Iturup)", "択捉島", "Итуруп", "鳩山一郎"):
+        assert form in page, form
+
+
+def test_cover_has_series_number_and_disclaimer(example: PdfReader) -> None:
+    cover = page_texts(example)[0]
+    assert "DOSSIER EXAMPLE BRIEFING NO. 1" in cover.upper()
+    assert "it states no position of its own" in cover.replace("\n", " ")
+
+
+def test_cross_references_carry_the_target_page(example: PdfReader) -> None:
+    texts = page_texts(example)
+    art9 = next(i for i, t in enumerate(texts) if "Joint Declaration, Article 9, second paragraph" in t and i > 2) + 1
+    joined = " ".join(t.replace("\n", " ") for t in texts)
+    assert f"Article 9 (p. {art9})" in joined.replace("\u00a0", " ")

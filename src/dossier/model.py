@@ -25,7 +25,7 @@ from .dates import DateValue, parse_date
 from .errors import Location, Report
 from .load import SourceFile, kind, location
 
-SECTIONS = ("summary", "chronology", "excerpts", "interpretations", "bibliography")
+SECTIONS = ("summary", "names", "chronology", "excerpts", "interpretations", "bibliography")
 SECTION_FILES = {
     "chronology": "chronology.yaml",
     "excerpts": "excerpts.yaml",
@@ -105,6 +105,24 @@ class Interpretation:
     text: RichText
     sources: list[Text]
     period: DateValue | None
+    stances: dict[str, RichText] = field(default_factory=dict)
+
+
+@dataclass
+class Question:
+    """A row of the positions-of-the-parties matrix (extension: `questions`)."""
+
+    id: str
+    text: Text
+
+
+@dataclass
+class Name:
+    """A term with its forms in other scripts (extension: `names`)."""
+
+    term: Text
+    forms: dict[str, Text]
+    note: RichText | None
 
 
 @dataclass
@@ -115,6 +133,11 @@ class Dossier:
     title: Text
     language: str = "en"
     subtitle: Text | None = None
+    series: Text | None = None
+    number: Text | None = None
+    disclaimer: RichText | None = None
+    questions: list[Question] = field(default_factory=list)
+    names: list[Name] = field(default_factory=list)
     edition: DateValue | None = None
     version: Text | None = None
     authors: list[Author] = field(default_factory=list)
@@ -130,24 +153,6 @@ class Dossier:
     interpretations: list[Interpretation] = field(default_factory=list)
     ids: dict[str, Location] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def rich_texts(self) -> list[RichText]:
-        """Every rich-text field, in the order the PDF prints them."""
-        out: list[RichText] = [f.value for f in self.key_facts]
-        for section in self.sections:
-            if section == "summary" and self.summary:
-                out.append(self.summary)
-            elif section == "chronology":
-                out += [e.text for e in self.chronology if e.text]
-            elif section == "excerpts":
-                for x in self.excerpts:
-                    out.append(x.text)
-                    out += [o.text for o in x.originals]
-                    if x.note:
-                        out.append(x.note)
-            elif section == "interpretations":
-                out += [i.text for i in self.interpretations]
-        return out
 
 
 def plain(node: Node) -> Any:
@@ -290,6 +295,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     allowed = (
         "title", "subtitle", "edition", "version", "language", "authors", "organisation", "marking",
         "summary", "key_facts", "citation_style", "paper", "sections",
+        "series", "number", "disclaimer", "questions", "names",
     )
     m = r.mapping(node, "dossier.yaml", allowed, ("title",))
     if m is None:
@@ -327,6 +333,34 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
             d.paper = PAPERS[paper.value.lower()]
         else:
             r.error(paper.node, f"paper: '{paper.value}' is not a paper size, expected A4 or letter")
+    d.series = r.text(m.get("series"), "series")
+    d.number = r.text(m.get("number"), "number")
+    d.disclaimer = r.rich(m.get("disclaimer"), "disclaimer", "inline")
+    for item in r.items(m.get("questions"), "questions"):
+        qm = r.mapping(item, "question", ("id", "text"), ("id", "text"))
+        if qm:
+            qid = r.ident(qm.get("id"), "id")
+            qtext = r.text(qm.get("text"), "text")
+            if qid and qtext:
+                d.questions.append(Question(qid, qtext))
+    for item in r.items(m.get("names"), "names"):
+        nm = r.mapping(item, "name", ("term", "forms", "note"), ("term", "forms"))
+        if nm is None:
+            continue
+        term = r.text(nm.get("term"), "term")
+        forms: dict[str, Text] = {}
+        fnode = nm.get("forms")
+        if isinstance(fnode, MappingNode):
+            for key, value in fnode.value:
+                if not LANG_RE.match(key.value):
+                    r.error(key, f"forms: '{key.value}' is not a BCP 47 language tag, expected e.g. ja, ru")
+                elif (form := r.text(value, f"forms.{key.value}")) is not None:
+                    forms[key.value] = form
+        elif fnode is not None:
+            r.error(fnode, "forms: expected a mapping of language tags to forms, e.g. 'ja: 歯舞群島'")
+        note = r.rich(nm.get("note"), "note", "inline")
+        if term and forms:
+            d.names.append(Name(term, forms, note))
     d.sections = _sections(r, m.get("sections"), docs, d)
 
     if "chronology.yaml" in docs:
@@ -343,6 +377,8 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
 def _present(section: str, docs: dict[str, Any], bib_present: bool, d: Dossier, m_has_summary: bool) -> bool:
     if section == "summary":
         return m_has_summary
+    if section == "names":
+        return bool(d.names)
     if section == "bibliography":
         return bib_present
     return SECTION_FILES[section] in docs
@@ -364,9 +400,11 @@ def _sections(r: FieldReader, node: Node | None, docs: dict[str, Any], d: Dossie
         elif name.value in out:
             r.error(item, f"sections: '{name.value}' is listed twice, expected each section once")
         elif name.value not in present:
-            what = "summary or key_facts in dossier.yaml" if name.value == "summary" else (
-                "a bibliography file" if name.value == "bibliography" else SECTION_FILES[name.value]
-            )
+            what = {
+                "summary": "summary or key_facts in dossier.yaml",
+                "names": "names in dossier.yaml",
+                "bibliography": "a bibliography file",
+            }.get(name.value) or SECTION_FILES[name.value]
             r.error(item, f"sections: '{name.value}' is listed but the dossier has no {what}, expected it or the name removed")
         else:
             out.append(name.value)
@@ -441,7 +479,8 @@ def _as_list(node: Node | None) -> Node | None:
 
 def _interpretations(r: FieldReader, node: Node | None) -> list[Interpretation]:
     out = []
-    allowed = ("id", "party", "position", "text", "sources", "period")
+    allowed = ("id", "party", "position", "text", "sources", "period", "stances")
+    questions = {q.id for q in r.dossier.questions}
     for item in _top_list(r, node, "interpretations"):
         m = r.mapping(item, "interpretation", allowed, ("party", "position", "text"))
         if m is None:
@@ -452,8 +491,17 @@ def _interpretations(r: FieldReader, node: Node | None) -> list[Interpretation]:
         text = r.rich(m.get("text"), "text")
         sources = r.keys(m.get("sources"), "sources")
         period = r.date(m.get("period"), "period")
+        stances: dict[str, RichText] = {}
+        snode = m.get("stances")
+        if isinstance(snode, MappingNode):
+            for key, value in snode.value:
+                if key.value not in questions:
+                    known = ", ".join(sorted(questions)) or "none: add 'questions' to dossier.yaml"
+                    r.error(key, f"stances: '{key.value}' is not a question id, expected one of: {known}")
+                elif (answer := r.rich(value, f"stances.{key.value}", "inline")) is not None:
+                    stances[key.value] = answer
+        elif snode is not None and not _empty(snode):
+            r.error(snode, "stances: expected a mapping of question ids to short answers")
         if party and position and text:
-            if not sources and "@" not in text.value:
-                r.error(item, "interpretation cites no source, expected a citation in 'text' or a 'sources' list")
-            out.append(Interpretation(ident, party, position, text, sources, period))
+            out.append(Interpretation(ident, party, position, text, sources, period, stances))
     return out

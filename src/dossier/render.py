@@ -21,12 +21,13 @@ from markupsafe import Markup
 
 from .dates import DateValue, format_date
 from .errors import DossierError, Location
-from .model import Dossier
+from .model import Dossier, Name
 from .richtext import Formatted
 
 THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
 SECTION_TITLES = {
     "summary": "Summary",
+    "names": "Places and names",
     "chronology": "Chronology",
     "excerpts": "Primary texts",
     "interpretations": "Interpretations",
@@ -84,7 +85,11 @@ def render_html(d: Dossier, formatted: Formatted, dirs: list[Path], display_root
         except (UnknownLocaleError, ValueError):
             return tag
 
-    env.filters.update(rich=rich, sources=sources, date=date, language_name=language_name)
+    def form_languages(names: list[Name]) -> list[str]:
+        """Language tags of the names' forms, in order of first use: the columns of the names table."""
+        return list(dict.fromkeys(tag for n in names for tag in n.forms))
+
+    env.filters.update(rich=rich, sources=sources, date=date, language_name=language_name, form_languages=form_languages)
     context: dict[str, Any] = {
         "d": d,
         "sections": d.sections,

@@ -94,11 +94,15 @@ def fields_in_order(d: Dossier) -> list[Field]:
                 cites += ", " + locator.value.replace("]", "\\]").replace("@", "\\@")
             out.append(Field(f"f{len(out)}", f"[{cites}]", "cite", ("sources", id(owner)), keys[0]))
 
+    add(d.disclaimer)
     for fact in d.key_facts:
         add(fact.value)
     for section in d.sections:
         if section == "summary":
             add(d.summary)
+        elif section == "names":
+            for name in d.names:
+                add(name.note)
         elif section == "chronology":
             for e in d.chronology:
                 add(e.text)
@@ -111,6 +115,9 @@ def fields_in_order(d: Dossier) -> list[Field]:
                     add(o.text)
                 add(x.note)
         elif section == "interpretations":
+            for i in d.interpretations:
+                for q in d.questions:
+                    add(i.stances.get(q.id))
             for i in d.interpretations:
                 add(i.text)
                 cluster(i.sources, i)

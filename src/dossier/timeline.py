@@ -71,17 +71,19 @@ BAR_H = 1.6
 LEVEL_PITCH = 2.1
 MAX_LEVELS = 8
 MARK_GAP = 0.35
-FLAG_PAD = 0.75  # text starts this far from its leader
+RULE_GAP = 0.4  # between a label's text and its rule
+RULE_END = 0.4  # a leader meets the rule at least this far from its ends
 LABEL_GAP_X = 1.4
 LABEL_GAP_Y = 0.75
-STEM_CLEAR = 0.45  # a leader keeps this far from other boxes
+STEM_CLEAR = 0.7  # a leader keeps this far from other boxes
 STEM_SEP = 0.8  # two leaders are at least this far apart
-RANK_SHARE = 0.55  # share of the axis width given out by event count rather than by time
+RANK_SHARE = 0.7  # share of the axis width given out by event count rather than by time
 MONTH_MIN_YEAR = 16.0  # a year at least this wide gets month ticks
 TOP_PAD = 1.0
 BOTTOM_PAD = 0.8
 MAX_LABEL_LINES = 2
-LABEL_MAX_W = 0.0
+KILL_COSTS = (0.5, 0.8, 1.0, 1.3)  # what covering a not-yet-labelled event's leader may cost, against 1 for labelling one
+ANCHOR_WEIGHT = 3.0  # an anchored event (the text links to it) is worth this many others
 
 
 @dataclass(frozen=True)
@@ -134,11 +136,10 @@ class Label:
     index: int  # position of the event in the input list
     date_text: str  # bold, at the head of the first line
     lines: tuple[str, ...]  # title text per line (the first follows the date)
-    box: Box
-    stem_x: float
+    box: Box  # the text and the rule it sits on (under it above the axis, over it below)
+    stem_x: float  # the leader, from the mark to the label's rule
     stem_y0: float  # top of the leader
     stem_y1: float  # bottom of the leader
-    right: bool  # text to the right of the leader
     above: bool  # above the axis (else below the scale)
 
 
@@ -356,7 +357,7 @@ def _units(title: str) -> list[tuple[str, bool]]:
 
 
 def _fit(text: str, max_w: float) -> str:
-    """Cut `text` to fit `max_w` with an ellipsis."""
+    """Cut `text` to fit `max_w` with an ellipsis, after a whole word where that loses little."""
     widths = _widths(text)
     ell = text_width("…")
     total = 0.0
@@ -366,6 +367,9 @@ def _fit(text: str, max_w: float) -> str:
             break
         total += w
         cut = i + 1
+    space = text.rfind(" ", 0, cut + 1)
+    if cut < len(text) and space > 0 and sum(widths[:space]) >= 0.6 * max_w:
+        cut = space
     return text[:cut].rstrip(" ,;:.–—-(") + "…"
 
 
@@ -414,101 +418,88 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _mirror(box: Box) -> Box:
-    return Box(box.x, -box.y - box.h, box.w, box.h)
+@dataclass
+class _Cand:
+    """An event that may still be labelled on one side of the axis."""
+
+    index: int
+    stem: float  # x of its leader
+    width: float
+    weight: float  # worth of labelling it
+    kill: float = 0.0  # cost of making it unlabellable on this side
 
 
-_Option = tuple[int, float, Label, list[int]]  # (evictions, distance from the axis, label, labels evicted)
+def _solve_row(cands: list[_Cand], width: float) -> tuple[list[tuple[_Cand, float]], set[int]]:
+    """Labels for one row of labels: which events, each at which x, and which events' leaders
+    the chosen boxes cover (those can no longer be labelled further out on this side).
 
-
-class _Placer:
-    """Greedy placement of flag labels on one side of the axis.
-
-    Works in "upward" coordinates: labels go at y <= floor, no higher than ceiling.  The side
-    below the axis is placed by a second placer working on the mirror image.
+    Boxes in a row must not overlap, and a box must contain its own leader (the leader meets
+    the label's rule).  A box that covers another candidate's leader ends that candidate's
+    chances on this side, at its `kill` cost.  Weighted interval scheduling over a few
+    positions per event: pointing right (box starts at its leader), pointing left, or slid
+    just clear of a neighbour's leader.
     """
-
-    def __init__(self, width: float, floor: float, ceiling: float, marks: list[Mark], obstacles: list[Box]):
-        self.width = width
-        self.floor = floor
-        self.ceiling = ceiling
-        self.marks = marks
-        self.obstacles = obstacles
-        self.labels: dict[int, Label] = {}
-
-    def find(
-        self, index: int, date_text: str, lines: tuple[str, ...], text_w: float, right: bool, evict: frozenset[int]
-    ) -> _Option | None:
-        """The lowest free place for a label on this side; failing that, if `evict` allows, the
-        place that evicts fewest of the labels in `evict`."""
-        mark = self.marks[index]
-        mb = mark.box
-        stem_x = mb.x + min(0.45, mb.w / 2) if mark.period else mb.x + mb.w / 2
-        foot = mb.y
-        height = len(lines) * LINE
-        if right:
-            bx0, bx1 = stem_x - 0.25, stem_x + FLAG_PAD + text_w + 0.1
+    stems = [c.stem for c in cands]
+    prefix = [0.0]
+    for c in cands:
+        prefix.append(prefix[-1] + c.kill)
+    options: list[tuple[float, float, float, int, float, int, int]] = []  # (end, start, value, k, x, first, last)
+    for k, c in enumerate(cands):
+        lo = max(0.4, c.stem - c.width + RULE_END)
+        hi = min(width - 0.4 - c.width, c.stem - RULE_END)
+        if lo > hi + 1e-9:
+            continue
+        xs = {hi: 0.02, lo: 0.01}
+        for j in (k - 1, k - 2):
+            if j >= 0 and lo <= stems[j] + STEM_CLEAR + 0.01 <= hi:
+                xs.setdefault(stems[j] + STEM_CLEAR + 0.01, 0.0)
+        for j in (k + 1, k + 2):
+            if j < len(cands) and lo <= stems[j] - STEM_CLEAR - 0.01 - c.width <= hi:
+                xs.setdefault(stems[j] - STEM_CLEAR - 0.01 - c.width, 0.0)
+        for x, bonus in xs.items():
+            first = min(bisect.bisect_left(stems, x - STEM_CLEAR), bisect.bisect_left(stems, c.stem - STEM_SEP))
+            last = max(bisect.bisect_right(stems, x + c.width + STEM_CLEAR), bisect.bisect_right(stems, c.stem + STEM_SEP))
+            value = c.weight + bonus - (prefix[last] - prefix[first] - c.kill)
+            if value > 0:
+                options.append((x + c.width, x, value, k, x, first, last))
+    options.sort()
+    ends = [o[0] for o in options]
+    best = [0.0] * (len(options) + 1)
+    take = [False] * len(options)
+    prev = [0] * len(options)
+    for j, (_, start, value, *_rest) in enumerate(options):
+        prev[j] = bisect.bisect_right(ends, start - LABEL_GAP_X + 1e-9, 0, j)
+        with_j = value + best[prev[j]]
+        take[j] = with_j > best[j] + 1e-9
+        best[j + 1] = with_j if take[j] else best[j]
+    chosen: list[tuple[_Cand, float]] = []
+    covered: set[int] = set()
+    j = len(options) - 1
+    while j >= 0:
+        if take[j]:
+            _, _, _, k, x, first, last = options[j]
+            chosen.append((cands[k], x))
+            covered.update(cands[i].index for i in range(first, last))
+            j = prev[j] - 1
         else:
-            bx0, bx1 = stem_x - FLAG_PAD - text_w - 0.1, stem_x + 0.25
-        if bx0 < 0.4 or bx1 > self.width - 0.4:
-            return None
-        near_labels = [lab for lab in self.labels.values() if lab.box.x < bx1 + LABEL_GAP_X and lab.box.x1 > bx0 - LABEL_GAP_X]
-        near_marks = [m for m in self.marks if m.index != index and m.box.x < bx1 + 1 and m.box.x1 > bx0 - 1]
-        near_obst = [o for o in self.obstacles if o.x < bx1 + 1 and o.x1 > bx0 - 1]
-        bottoms = {self.floor}
-        bottoms.update(lab.box.y - LABEL_GAP_Y for lab in near_labels)
-        bottoms.update(m.box.y - LABEL_GAP_Y for m in near_marks)
-        bottoms.update(o.y - LABEL_GAP_Y for o in near_obst)
-        best: _Option | None = None
-        for bottom in sorted({min(b, self.floor, foot - LABEL_GAP_Y) for b in bottoms}, reverse=True):
-            top = bottom - height
-            if top < self.ceiling:
-                break
-            cand = Box(bx0, top, bx1 - bx0, height)
-            blockers = self._blockers(cand, stem_x, top, foot, near_labels, near_marks, near_obst)
-            if blockers is None or (blockers and not evict.issuperset(blockers)):
-                continue
-            if best is None or len(blockers) < best[0]:
-                label = Label(index, date_text, lines, cand, stem_x, top, foot, right, True)
-                best = (len(blockers), self.floor - bottom, label, blockers)
-            if not blockers:
-                break
-        return best
+            j -= 1
+    chosen.reverse()
+    return chosen, covered
 
-    def commit(self, option: _Option) -> list[int]:
-        for k in option[3]:
-            del self.labels[k]
-        self.labels[option[2].index] = option[2]
-        return option[3]
 
-    @staticmethod
-    def _blockers(
-        cand: Box, sx: float, s0: float, s1: float, labels: list[Label], marks: list[Mark], obstacles: list[Box]
-    ) -> list[int] | None:
-        """Labels in the way of a box and its leader (x = sx, from s0 down to s1); None if a mark or obstacle is."""
-        for m in marks:
-            if cand.overlaps(m.box, 0.6, LABEL_GAP_Y):
-                return None
-            if m.box.x - 0.25 < sx < m.box.x1 + 0.25 and s0 < m.box.y1 and m.box.y < s1:
-                return None
-        for o in obstacles:
-            if cand.overlaps(o, 0.6, LABEL_GAP_Y):
-                return None
-            if o.x - STEM_CLEAR < sx < o.x1 + STEM_CLEAR and s0 < o.y1 and o.y < s1:
-                return None
-        out: list[int] = []
-        for lab in labels:
-            if (
-                cand.overlaps(lab.box, LABEL_GAP_X, LABEL_GAP_Y)
-                # its leader through my box
-                or (cand.x - STEM_CLEAR < lab.stem_x < cand.x1 + STEM_CLEAR and cand.y < lab.stem_y1 and lab.stem_y0 < cand.y1)
-                # my leader through its box
-                or (lab.box.x - STEM_CLEAR < sx < lab.box.x1 + STEM_CLEAR and s0 < lab.box.y1 + LABEL_GAP_Y and lab.box.y < s1)
-                # leaders too close side by side
-                or (abs(lab.stem_x - sx) < STEM_SEP and s0 < lab.stem_y1 and lab.stem_y0 < s1)
-            ):
-                out.append(lab.index)
-        return out
+def _leader_x(mark: Mark, blocked: list[Box]) -> float | None:
+    """Where a leader can leave a mark without crossing any of the `blocked` boxes (marks and
+    obstacles between the mark and the labels): the centre of a dot; along a bar, its start
+    first."""
+    b = mark.box
+    if mark.period:
+        xs = [b.x + min(0.6, b.w / 2), b.x + b.w / 2, b.x1 - min(0.6, b.w / 2)]
+    else:
+        xs = [b.x + b.w / 2]
+    for x in xs:
+        if not any(o.x - 0.3 < x < o.x1 + 0.3 for o in blocked):
+            return x
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -516,7 +507,7 @@ class _Placer:
 
 
 def _marks(events: list[TimelineEvent], spans: list[tuple[float, float]], scale: _Scale) -> list[Mark]:
-    """Dots and bars on the axis (y = 0), stacked upward where they would touch."""
+    """Dots and bars on the axis (y = 0), stacked upward in levels where they would touch."""
     extents: list[tuple[float, float, bool]] = []
     for e, (a, b) in zip(events, spans, strict=True):
         if _is_period(e.date):
@@ -530,7 +521,8 @@ def _marks(events: list[TimelineEvent], spans: list[tuple[float, float]], scale:
             extents.append((x - DOT_R, x + DOT_R, False))
     level_end: list[float] = []
     levels = [0] * len(events)
-    for i in sorted(range(len(events)), key=lambda i: (extents[i][0], extents[i][1], i)):
+    # Dots first, so that moments sit on the axis and periods stack above them where they meet.
+    for i in sorted(range(len(events)), key=lambda i: (extents[i][2], extents[i][0], extents[i][1], i)):
         x0, x1, _ = extents[i]
         for lv, end in enumerate(level_end):
             if x0 >= end + MARK_GAP:
@@ -573,7 +565,9 @@ def _ticks(scale: _Scale, language: str) -> tuple[list[float], list[float], list
             wide = x1 - x0 >= MONTH_MIN_YEAR
             prio = 1 if wide else 0 if y in (a, b - 1) else 2 if y % 10 == 0 else 3 if y % 5 == 0 else 4
             centre = (x0 + x1) / 2
-            cands.append((prio, centre, x0 if wide else centre, x1 if wide else centre, str(y), True))
+            # Other years only where their own span is about as wide as their label.
+            if prio < 4 or x1 - x0 >= 0.8 * text_width(str(y), bold=True):
+                cands.append((prio, centre, x0 if wide else centre, x1 if wide else centre, str(y), True))
             if wide:
                 edges = [scale(_frac(date(y, m, 1))) for m in range(1, 13)] + [x1]
                 month_ticks.extend(edges[1:12])
@@ -615,6 +609,73 @@ def _place_ticks(
             break
 
 
+class _Rows:
+    """Rows of labels, alternately above the axis and below the scale.
+
+    Each row is filled as well as it can be (`_solve_row`): an anchored event is worth
+    ANCHOR_WEIGHT, another 1, less what the row's boxes cost by covering the leaders of events
+    not yet labelled (half as much if the event can still go on the other side).
+    """
+
+    def __init__(
+        self,
+        events: list[TimelineEvent],
+        marks: list[Mark],
+        texts: list[tuple[str, tuple[str, ...], float]],
+        stems: tuple[list[float | None], list[float | None]],
+        floors: tuple[float, float],
+        room: float,
+        width: float,
+    ):
+        self.events, self.marks, self.texts = events, marks, texts
+        self.stems, self.floors, self.room, self.width = stems, floors, room, width
+
+    def fill(self, kill_cost: float) -> tuple[dict[int, Label], float]:
+        """The labels placed, and the height they take on both sides."""
+        n = len(self.events)
+        alive = [{i for i in range(n) if self.stems[side][i] is not None} for side in (0, 1)]
+        used = [0.0, 0.0]
+        full = [False, False]
+        placed: dict[int, Label] = {}
+        row_h = MAX_LABEL_LINES * LINE + RULE_GAP + LABEL_GAP_Y
+        while not all(full):
+            for side in (0, 1):
+                if full[side]:
+                    continue
+                stems = self.stems[side]
+                # Covering a leader costs less as the room runs out (there is less of a future
+                # to keep), and nothing at all if the row would otherwise stay empty.
+                future = min(1.0, max(0.0, (self.room - used[side] - row_h) / (2 * row_h)))
+                chosen: list[tuple[_Cand, float]] = []
+                covered: set[int] = set()
+                for factor in (kill_cost * future, 0.0):
+                    cands = []
+                    for i in sorted(alive[side] - placed.keys(), key=lambda i: (stems[i], i)):
+                        weight = ANCHOR_WEIGHT if self.events[i].anchor else 1.0
+                        other = 0.5 if i in alive[1 - side] else 1.0
+                        cands.append(_Cand(i, stems[i] or 0.0, self.texts[i][2], weight, weight * factor * other))
+                    chosen, covered = _solve_row(cands, self.width)
+                    if chosen:
+                        break
+                height = max((len(self.texts[c.index][1]) * LINE + RULE_GAP for c, _ in chosen), default=0.0)
+                if not chosen or used[side] + height > self.room:
+                    full[side] = True
+                    continue
+                for c, x in chosen:
+                    date_text, lines, _ = self.texts[c.index]
+                    h = len(lines) * LINE + RULE_GAP
+                    mark = self.marks[c.index].box
+                    if side == 0:  # rule at the bottom of the row, leader up from the mark's top
+                        rule = self.floors[0] - used[0]
+                        placed[c.index] = Label(c.index, date_text, lines, Box(x, rule - h, c.width, h), c.stem, rule, mark.y, True)
+                    else:  # rule at the top of the row, leader down from the mark's foot
+                        rule = self.floors[1] + used[1]
+                        placed[c.index] = Label(c.index, date_text, lines, Box(x, rule, c.width, h), c.stem, mark.y1, rule, False)
+                used[side] += height + LABEL_GAP_Y
+                alive[side] -= covered
+        return placed, used[0] + used[1]
+
+
 def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str = "en") -> Layout:
     """Place the axis, one mark per event and as many labels as fit without overlap."""
     width = float(width_mm)
@@ -633,77 +694,43 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
     tick_labels: list[TickLabel] = []
     _place_ticks(tick_cands, tick_labels, width, year_row, [], only=0)
 
-    # Room for labels: the height budget less the axis, shared by the two sides.
-    budget = max(40.0, 0.5625 * width)
-    room = max(12.0, (budget - TOP_PAD - BOTTOM_PAD - scale_bottom - DOT_R - 2 * LABEL_GAP_Y) / 2)
-    floor_up = -(DOT_R + LABEL_GAP_Y)
-    floor_down = -(scale_bottom + LABEL_GAP_Y + 0.3)
-    down_marks = [Mark(m.index, m.period, _mirror(m.box), m.level) for m in marks]
-    down_obstacles = [_mirror(b) for b in breaks] + [_mirror(t.box) for t in tick_labels]
-
-    max_w = LABEL_MAX_W if LABEL_MAX_W else min(42.0, max(26.0, 0.21 * width))
+    max_w = min(42.0, max(24.0, 0.2 * width))
     texts: list[tuple[str, tuple[str, ...], float]] = []
     for e in events:
         date_text = _short_date(e.date, language)
         texts.append((date_text, *_wrap(date_text, _clean(e.label), max_w)))
 
-    # Flags to the right cascade from high on the left to low on the right, so they are placed
-    # right to left; near the right edge flags turn left and cascade the other way, so those go
-    # first, left to right.
-    def flipped(i: int) -> bool:
-        return marks[i].box.x + min(0.45, marks[i].box.w / 2) + FLAG_PAD + texts[i][2] + 0.5 > width - 0.4
+    # Where each event's leader leaves its mark, up and down; None where marks stacked above
+    # (or marks, breaks and scale labels below) are in the way.
+    floor_up = min(m.box.y for m in marks) - LABEL_GAP_Y
+    floor_down = scale_bottom + LABEL_GAP_Y + 0.3  # y of the top of the first row below
+    stem_up: list[float | None] = []
+    stem_down: list[float | None] = []
+    below = breaks + [t.box for t in tick_labels]
+    for m in marks:
+        overlapping = [o for o in marks if o.index != m.index and o.box.x < m.box.x1 + 0.3 and o.box.x1 > m.box.x - 0.3]
+        stem_up.append(_leader_x(m, [o.box for o in overlapping if o.box.y < m.box.y]))
+        stem_down.append(_leader_x(m, [o.box for o in overlapping if o.box.y > m.box.y] + below))
 
-    def geometric(group: list[int]) -> list[int]:
-        return sorted((i for i in group if flipped(i)), key=lambda i: (marks[i].box.x, i)) + sorted(
-            (i for i in group if not flipped(i)), key=lambda i: (-marks[i].box.x, -i)
-        )
-
-    anchored = [i for i in range(n) if events[i].anchor]
-    unanchored = [i for i in range(n) if not events[i].anchor]
-    free = frozenset(unanchored)
-
-    def attempt(order: list[int], evicting: bool) -> tuple[_Placer, _Placer]:
-        up = _Placer(width, floor_up, floor_up - room, marks, breaks)
-        down = _Placer(width, floor_down, floor_down - room, down_marks, down_obstacles)
-        sides = (up, down)
-
-        def place(i: int, evict: frozenset[int]) -> list[int]:
-            options = [(k, opt) for k, p in enumerate(sides) if (opt := p.find(i, *texts[i], not flipped(i), evict))]
-            if not options:
-                return []
-            k, opt = min(options, key=lambda o: (o[1][0], o[1][1], o[0]))
-            return sides[k].commit(opt)
-
-        evicted: list[int] = []
-        for i in order:
-            evicted += place(i, free if evicting and i not in free else frozenset())
-        for i in sorted(set(evicted), key=order.index):
-            if i not in up.labels and i not in down.labels:
-                place(i, frozenset())
-        return up, down
-
-    # Two ways to choose which events get labels: the anchored ones (those the text links to)
-    # first, or all in cascade order with anchored ones displacing others in their way.  The
-    # layout that labels more anchored events, then more events, then is lower, is kept.
-    best: tuple[tuple[int, int, float], _Placer, _Placer] | None = None
-    for order, evicting in ((geometric(anchored) + geometric(unanchored), False), (geometric(list(range(n))), True)):
-        up, down = attempt(order, evicting)
-        placed = list(up.labels) + list(down.labels)
-        extent = max([0.0] + [up.floor - lab.box.y for lab in up.labels.values()])
-        extent += max([0.0] + [down.floor - lab.box.y for lab in down.labels.values()])
+    # The room for labels: the height budget less the axis and scale, half on each side.
+    budget = max(40.0, 0.5625 * width)
+    room = max(12.0, (budget - TOP_PAD - BOTTOM_PAD - scale_bottom + floor_up) / 2)
+    rows = _Rows(events, marks, texts, (stem_up, stem_down), (floor_up, floor_down), room, width)
+    # The rows are filled greedily; how much to spare leaders for later rows is tried a few ways
+    # and the layout that labels the most anchored events, then the most events, then is the
+    # lowest, is kept.
+    best: tuple[tuple[int, int, float], dict[int, Label]] | None = None
+    for kill_cost in KILL_COSTS:
+        placed, extent = rows.fill(kill_cost)
         score = (sum(1 for i in placed if events[i].anchor), len(placed), -extent)
         if best is None or score > best[0]:
-            best = (score, up, down)
+            best = (score, placed)
     assert best is not None
-    _, up, down = best
+    placed = best[1]
 
-    _place_ticks([c for c in tick_cands if c[0] > 0], tick_labels, width, year_row, [lab.stem_x for lab in down.labels.values()])
+    _place_ticks([c for c in tick_cands if c[0] > 0], tick_labels, width, year_row, [lab.stem_x for lab in placed.values() if not lab.above])
     tick_labels.sort(key=lambda t: (t.box.y, t.box.x))
-    labels = list(up.labels.values())
-    for lab in down.labels.values():
-        b = _mirror(lab.box)
-        labels.append(Label(lab.index, lab.date_text, lab.lines, b, lab.stem_x, -lab.stem_y1, -lab.stem_y0, lab.right, False))
-    labels.sort(key=lambda lab: lab.index)
+    labels = [placed[i] for i in sorted(placed)]
     top = min([m.box.y for m in marks] + [lab.box.y for lab in labels] + [b.y for b in breaks])
     bottom = max([scale_bottom] + [lab.box.y1 for lab in labels])
     dy = TOP_PAD - top
@@ -713,7 +740,7 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
         axis_y=dy,
         marks=tuple(Mark(m.index, m.period, m.box.shifted(dy), m.level) for m in marks),
         labels=tuple(
-            Label(lab.index, lab.date_text, lab.lines, lab.box.shifted(dy), lab.stem_x, lab.stem_y0 + dy, lab.stem_y1 + dy, lab.right, lab.above)
+            Label(lab.index, lab.date_text, lab.lines, lab.box.shifted(dy), lab.stem_x, lab.stem_y0 + dy, lab.stem_y1 + dy, lab.above)
             for lab in labels
         ),
         tick_labels=tuple(TickLabel(t.text, t.box.shifted(dy), t.year) for t in tick_labels),
@@ -803,22 +830,22 @@ def _render(lay: Layout, language: str) -> str:
         anchor = lay.anchors[m.index]
         out.append(f'<a href="{_href(anchor)}">{el}</a>' if anchor else el)
     out.append("</g>")
-    # Labels.
+    # Labels: text on a rule, which the leader meets.
     out.append(f'<g class="labels" fill="{INK}">')
     for lab in lay.labels:
         b = lab.box
-        x = lab.stem_x + FLAG_PAD if lab.right else lab.stem_x - FLAG_PAD
-        anchor_attr = "" if lab.right else ' text-anchor="end"'
-        parts: list[str] = []
+        rule_y = b.y1 if lab.above else b.y
+        text_top = b.y if lab.above else b.y + RULE_GAP
+        parts = [f'<line x1="{_n(b.x)}" y1="{_n(rule_y)}" x2="{_n(b.x1)}" y2="{_n(rule_y)}" stroke="{LEADER}" stroke-width="0.2"/>']
         for k, line in enumerate(lab.lines):
-            base = b.y + (LINE - FONT_SIZE) / 2 + ASCENT * FONT_SIZE + k * LINE
+            base = text_top + (LINE - FONT_SIZE) / 2 + ASCENT * FONT_SIZE + k * LINE
             if k == 0:
                 body = f'<tspan font-weight="700" fill="{ACCENT}">{_esc(lab.date_text)}</tspan>'
                 if line:
                     body += " " + _esc(line)
             else:
                 body = _esc(line)
-            parts.append(f'<text x="{_n(x)}" y="{_n(base)}"{anchor_attr}>{body}</text>')
+            parts.append(f'<text x="{_n(b.x)}" y="{_n(base)}">{body}</text>')
         anchor = lay.anchors[lab.index]
         inner = "".join(parts)
         out.append(f'<a href="{_href(anchor)}"><g class="event-label">{inner}</g></a>' if anchor else f'<g class="event-label">{inner}</g>')
