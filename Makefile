@@ -12,7 +12,7 @@ SOURCES  := $(shell find src/dossier -type f \( -name '*.py' -o -name '*.lua' -o
 THEME    := $(shell find templates -type f 2>/dev/null)
 CONTENT  := $(shell find content -type f 2>/dev/null)
 
-.PHONY: all help test lint bench check clean distclean
+.PHONY: all help test lint bench check preview clean distclean
 # Never delete a PDF because a rebuild failed: the previous one stays.
 .PRECIOUS: $(PDF)
 
@@ -24,6 +24,7 @@ help:
 	@echo "make check      check content/ without writing a PDF"
 	@echo "make lint       ruff and mypy"
 	@echo "make bench      time the example build (median of several runs)"
+	@echo "make preview    every page of the PDF on one contact sheet, build/preview.png"
 	@echo "make clean      remove build/"
 
 $(SYSDEPS): scripts/sysdeps.sh
@@ -50,6 +51,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+
+preview: build/preview.png
+
+build/preview.png: $(PDF) scripts/preview.py
+	$(BIN)/python scripts/preview.py $(PDF) $@
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

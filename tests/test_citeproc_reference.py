@@ -83,14 +83,7 @@ PANDOC_217_DIFFERS: dict[str, str] = {
 # entries), appends a note's final period after the link, where the en-US rule that moves
 # punctuation inside closing quotes no longer sees the quote: a note ending in a quoted
 # short title gets ”. where `pandoc --citeproc` prints .”
-_QUOTE_PERIOD = "note ends {0}”.] where pandoc 3.9 prints {0}.”] (final period outside the closing quote; link-citations)"
-DOSSIER_BUGS: dict[str, str] = {
-    "notes-cluster-14": _QUOTE_PERIOD.format("“Moscow and the 1956 Declaration Revisited"),
-    "notes-cluster-18": _QUOTE_PERIOD.format("“Hatoyama’s Gamble: The Domestic Politics of Normalisation"),
-    "notes-cluster-19": _QUOTE_PERIOD.format("“Hatoyama’s Gamble: The Domestic Politics of Normalisation"),
-    "notes-cluster-39": _QUOTE_PERIOD.format("“Russia Pulls Out of Peace Treaty Talks with Japan"),
-    "notes-cluster-51": _QUOTE_PERIOD.format("“Memorandum on the Question of the Islands"),
-}
+DOSSIER_BUGS: dict[str, str] = {}
 
 
 def _cluster_id(style: str, index: int) -> str:

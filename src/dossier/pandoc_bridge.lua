@@ -72,5 +72,37 @@ local meta = {
   nocite = pandoc.Inlines({ pandoc.Cite({ pandoc.Str("@*") }, { pandoc.Citation("*", "NormalCitation") }) }),
 }
 local doc = pandoc.utils.citeproc(pandoc.Pandoc(blocks, meta))
+
+-- With link-citations, citeproc wraps a note's reference in a Link and adds
+-- the closing period after it, so the locale's rule that moves "." and ","
+-- inside closing quotes (en-US) never sees the quote: “Title”. instead of
+-- “Title.” Apply the rule across the Link, as pandoc does without links.
+local function last_str(el)
+  -- the last Str of an inline, looking into the last child of Links, Spans, Emph ...
+  while el and el.t ~= "Str" do
+    if el.t == "Quoted" then return nil end
+    if not el.content or #el.content == 0 then return nil end
+    el = el.content[#el.content]
+  end
+  return el
+end
+
+local function punctuation_into_quotes(inlines)
+  for i = 1, #inlines - 1 do
+    local link, after = inlines[i], inlines[i + 1]
+    if link.t == "Link" and after.t == "Str" then
+      local mark = after.text:match("^[.,]")
+      local last = mark and last_str(link)
+      if last and (last.text:sub(-3) == "”" or last.text:sub(-3) == "’") then
+        last.text = last.text:sub(1, -4) .. mark .. last.text:sub(-3)
+        after.text = after.text:sub(2)
+      end
+    end
+  end
+  return inlines
+end
+if input.punctuation_in_quote then
+  doc = doc:walk({ Inlines = punctuation_into_quotes })
+end
 doc.meta = {}
 io.write(pandoc.write(doc, "json"))

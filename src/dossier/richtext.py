@@ -133,6 +133,7 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
             "references": json.dumps([e.csl for e in entries], ensure_ascii=False),
             "csl": str(csl),
             "lang": _csl_lang(lang),
+            "punctuation_in_quote": _csl_lang(lang) == "en-US",
             "nonce": secrets.token_hex(8),
         },
         ensure_ascii=False,

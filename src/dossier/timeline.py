@@ -1,36 +1,42 @@
 """The chronology as a timeline graphic: a pure function from events to a standalone SVG.
 
-The graphic is drawn in millimetres (the viewBox is the size in mm) and is meant to be
-embedded inline in the HTML that WeasyPrint typesets, where it stays vector.
+The graphic is drawn in millimetres (the viewBox is its size in mm) to be set inline in the
+HTML that WeasyPrint typesets, where it stays vector: lines, rectangles, circles and text.
 
-Scale.  Time runs left to right on one axis cut into *segments*: runs of years that hold
-events.  Where more than a set number of years pass without an event (8 years, or 7 % of the
-whole span if that is more) the axis breaks: the empty stretch gets a fixed small width and a
-break symbol (two slanted strokes).  Inside the segments the position of a moment blends two
-measures: the compressed calendar time before it, and the number of events before it (each
-event spreads its unit weight over its own span: a day, a month, a year or its range).  The
-second measure gives each event a guaranteed share of the width, so a year with twenty events
-opens out while an empty decade stays narrow; year (and, in open years, month) ticks show the
-scale.
+Scale.  Time runs left to right on one axis cut into *segments*, runs of years that hold events.
+Where more than 8 years (or 7 % of the whole span, if that is more) pass without an event, the
+axis breaks: the empty stretch gets a fixed small width and a break symbol (two slanted strokes);
+at most a quarter of the width goes to breaks, the longest gaps first.  Inside the segments a
+moment's position blends two measures: the calendar time before it (compressed as above) and
+the number of events before it, each event spreading its unit over its own span (a day, a month,
+a year or its range).  The second gives each event a guaranteed share of the width, so a year
+with twenty events opens out while an empty decade stays narrow; year ticks (and month ticks in
+years that have opened out) show the scale.  With only a few events the scale is nearly linear.
 
-Marks.  Exactly one mark element per event, with `class="event-mark"`: a dot for a moment, a
-bar for a period (a range).  Marks sit on the axis; marks that would touch stack upward in
-levels, so none hides another.
+Marks.  Exactly one mark element per event, with `class="event-mark"`: a dot for a moment, a bar
+for a period (a range); where events are too dense for dots, a short upright tick.  Marks sit on
+the axis; marks that would touch stack upward in levels, so none hides another.
 
-Labels.  Each label is a flag: a thin leader rises from its mark and the text (the short date in
-bold, then the title on at most two lines, ellipsized) hangs beside it, to the right, or to the
-left near the right edge.  Labels are placed one by one, at the lowest height where the box
-clears every other label, mark and leader and its own leader crosses no other label or mark.
-Anchored events are placed first (they are the ones the text links to), the rest fill the
-room that is left; an event that finds no room within the height budget keeps its mark and goes
-unlabelled.  Text widths come from the advance widths of the installed Noto Sans (WeasyPrint
-sets SVG text letter by letter, without kerning, so the sum of advances is what it draws),
-found with fontconfig and read with fontTools; without them a conservative estimate is used.
+Labels.  A label is the short date in bold and the title, on at most three lines (ellipsized
+after a whole word), standing on a thin rule; a leader runs from the mark to meet the rule.
+Labels sit in rows above the axis and below the scale, and a label may slide sideways along its
+rule, so labels of a dense cluster fan out to both sides.  Rows are filled alternately above and
+below, nearest the axis first; each row takes the set of labels that is worth most (an anchored
+event, which the text links to, counts three times) less a cost for every leader of a
+not-yet-labelled event that its boxes cover (that event could then never be labelled on that
+side), solved exactly by weighted interval scheduling.  Rows stop at a height budget (90 mm at
+160 mm wide); events left over keep their marks unlabelled.  A few costs are tried and the
+layout labelling the most anchored events, then the most events, then the lowest, is kept.
+Boxes never overlap one another, the marks, the scale labels or another label's leader.
+
+Text widths are the advance widths of the installed Noto Sans (WeasyPrint sets SVG text letter
+by letter, without kerning, so the sum of advances is exactly what it draws), found with
+fontconfig and read with fontTools; without them a conservative estimate is used.
 
 Links.  Anchored marks and labels are wrapped in `<a href="#id">`.  WeasyPrint 70 draws what is
-inside an SVG `<a>` but makes no PDF link of it; `timeline_html` therefore wraps the SVG in a
-box with transparent HTML links laid over the marks and labels, which WeasyPrint does turn into
-PDF links.  `layout` exposes every placed box for tests and for such overlays.
+inside an SVG `<a>` but makes no PDF link of it; `timeline_html` therefore sets the SVG in a box
+with transparent HTML links laid over those marks and labels, which WeasyPrint does turn into
+PDF links.  `layout` exposes every placed box, for tests and for such overlays.
 """
 
 from __future__ import annotations
@@ -68,20 +74,26 @@ MARGIN = 3.0  # between the axis and the sides
 GAP_WIDTH = 6.0  # width of a break in the axis
 DOT_R = 0.8
 BAR_H = 1.6
-LEVEL_PITCH = 2.1
+MARK_GAP = 0.35  # between marks side by side
+LEVEL_GAP = 0.5  # between levels of stacked marks
 MAX_LEVELS = 8
-MARK_GAP = 0.35
+DENSE_SPACING = 2.4  # below this much axis per event, moments are ticks rather than dots
+TICK_W = 0.4
+TICK_H = 2.6
+BAR_H_DENSE = 1.1
+MARK_GAP_DENSE = 0.15
 RULE_GAP = 0.4  # between a label's text and its rule
 RULE_END = 0.4  # a leader meets the rule at least this far from its ends
+RULE_OVERHANG = 0.4  # the rule runs on past the longest line (and covers any error in measuring)
 LABEL_GAP_X = 1.4
 LABEL_GAP_Y = 0.75
 STEM_CLEAR = 0.7  # a leader keeps this far from other boxes
 STEM_SEP = 0.8  # two leaders are at least this far apart
 RANK_SHARE = 0.7  # share of the axis width given out by event count rather than by time
-MONTH_MIN_YEAR = 16.0  # a year at least this wide gets month ticks
+MONTH_MIN_YEAR = 22.0  # a year at least this wide gets month ticks
 TOP_PAD = 1.0
 BOTTOM_PAD = 0.8
-MAX_LABEL_LINES = 2
+MAX_LABEL_LINES = 3
 KILL_COSTS = (0.5, 0.8, 1.0, 1.3)  # what covering a not-yet-labelled event's leader may cost, against 1 for labelling one
 ANCHOR_WEIGHT = 3.0  # an anchored event (the text links to it) is worth this many others
 
@@ -126,9 +138,13 @@ class Box:
 @dataclass(frozen=True)
 class Mark:
     index: int  # position of the event in the input list
-    period: bool  # a bar (range) rather than a dot
+    shape: str  # "dot" (a moment), "bar" (a period) or "tick" (a moment, where events are dense)
     box: Box
-    level: int
+    level: int  # 0 on the axis, then stacked upward
+
+    @property
+    def period(self) -> bool:
+        return self.shape == "bar"
 
 
 @dataclass(frozen=True)
@@ -283,12 +299,23 @@ class _Scale:
         hi = max(b for _, b in spans)
         threshold = max(8.0, 0.07 * (math.ceil(hi) - math.floor(lo)))
         years = sorted((math.floor(a), max(math.ceil(b), math.floor(a) + 1)) for a, b in spans)
-        segments: list[list[int]] = []
+        runs: list[list[int]] = []  # whole years that hold events, merged where they touch
         for a, b in years:
-            if segments and a - segments[-1][1] < threshold:
-                segments[-1][1] = max(segments[-1][1], b)
+            if runs and a <= runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], b)
             else:
-                segments.append([a, b])
+                runs.append([a, b])
+        # The empty stretches long enough to break the axis; at most as many as take a quarter
+        # of the width, the longest first.
+        gaps = sorted(((runs[k + 1][0] - runs[k][1], k) for k in range(len(runs) - 1)), key=lambda g: (-g[0], g[1]))
+        most = int(0.25 * (x_right - x_left) // GAP_WIDTH)
+        cut = {k for size, k in gaps[:most] if size >= threshold}
+        segments: list[list[int]] = [list(runs[0])]
+        for k in range(1, len(runs)):
+            if k - 1 in cut:
+                segments.append(list(runs[k]))
+            else:
+                segments[-1][1] = runs[k][1]
         self.segments = [(a, b) for a, b in segments]
         self.starts = [a for a, _ in segments]
         breaks = len(segments) - 1
@@ -303,8 +330,10 @@ class _Scale:
             slope_change[a] = slope_change.get(a, 0.0) + w
             slope_change[b] = slope_change.get(b, 0.0) - w
         knots = sorted(set(slope_change) | {float(a) for a, _ in segments} | {float(b) for _, b in segments})
-        time_w = (1 - RANK_SHARE) * axis_w / total_years
-        rank_w = RANK_SHARE * axis_w / len(spans)
+        # A handful of events need no opening out (and one event would swallow the axis).
+        share = RANK_SHARE * min(1.0, (len(spans) - 1) / 10)
+        time_w = (1 - share) * axis_w / total_years
+        rank_w = share * axis_w / len(spans)
         self.knots = knots
         self.xs: list[float] = []
         mass, slope, prev = 0.0, 0.0, knots[0]
@@ -368,7 +397,7 @@ def _fit(text: str, max_w: float) -> str:
         total += w
         cut = i + 1
     space = text.rfind(" ", 0, cut + 1)
-    if cut < len(text) and space > 0 and sum(widths[:space]) >= 0.6 * max_w:
+    if cut < len(text) and space > 0 and sum(widths[:space]) >= 0.3 * max_w:
         cut = space
     return text[:cut].rstrip(" ,;:.–—-(") + "…"
 
@@ -506,8 +535,15 @@ def _leader_x(mark: Mark, blocked: list[Box]) -> float | None:
 # Layout
 
 
-def _marks(events: list[TimelineEvent], spans: list[tuple[float, float]], scale: _Scale) -> list[Mark]:
-    """Dots and bars on the axis (y = 0), stacked upward in levels where they would touch."""
+def _marks(events: list[TimelineEvent], spans: list[tuple[float, float]], scale: _Scale, axis_w: float) -> list[Mark]:
+    """One mark per event on the axis (y = 0): a dot for a moment, a bar for a period; where
+    events are too dense for dots, a short upright tick.  Marks that would touch stack upward
+    in levels."""
+    dense = axis_w / len(events) < DENSE_SPACING
+    half = TICK_W / 2 if dense else DOT_R
+    bar_h = BAR_H_DENSE if dense else BAR_H
+    point_h = TICK_H if dense else 2 * DOT_R
+    gap = MARK_GAP_DENSE if dense else MARK_GAP
     extents: list[tuple[float, float, bool]] = []
     for e, (a, b) in zip(events, spans, strict=True):
         if _is_period(e.date):
@@ -518,28 +554,34 @@ def _marks(events: list[TimelineEvent], spans: list[tuple[float, float]], scale:
             extents.append((x0, x1, True))
         else:
             x = scale((a + b) / 2)
-            extents.append((x - DOT_R, x + DOT_R, False))
+            extents.append((x - half, x + half, False))
     level_end: list[float] = []
     levels = [0] * len(events)
-    # Dots first, so that moments sit on the axis and periods stack above them where they meet.
+    # Moments first, so that they sit on the axis and periods stack above them where they meet.
     for i in sorted(range(len(events)), key=lambda i: (extents[i][2], extents[i][0], extents[i][1], i)):
         x0, x1, _ = extents[i]
-        for lv, end in enumerate(level_end):
-            if x0 >= end + MARK_GAP:
+        for level, end in enumerate(level_end):
+            if x0 >= end + gap:
                 break
         else:
             if len(level_end) < MAX_LEVELS:
-                lv = len(level_end)
+                level = len(level_end)
                 level_end.append(-math.inf)
             else:  # out of levels: overlap where the least is hidden
-                lv = min(range(len(level_end)), key=lambda k: (level_end[k], k))
-        level_end[lv] = max(level_end[lv], x1)
-        levels[i] = lv
+                level = min(range(len(level_end)), key=lambda k: (level_end[k], k))
+        level_end[level] = max(level_end[level], x1)
+        levels[i] = level
+    heights = [0.0] * len(level_end)
+    for i, (_, _, period) in enumerate(extents):
+        heights[levels[i]] = max(heights[levels[i]], bar_h if period else point_h)
+    centres = [0.0]
+    for level in range(1, len(heights)):
+        centres.append(centres[-1] - heights[level - 1] / 2 - LEVEL_GAP - heights[level] / 2)
     marks: list[Mark] = []
     for i, (x0, x1, period) in enumerate(extents):
-        cy = -levels[i] * LEVEL_PITCH
-        h = BAR_H if period else 2 * DOT_R
-        marks.append(Mark(i, period, Box(x0, cy - h / 2, x1 - x0, h), levels[i]))
+        h = bar_h if period else point_h
+        shape = "bar" if period else "tick" if dense else "dot"
+        marks.append(Mark(i, shape, Box(x0, centres[levels[i]] - h / 2, x1 - x0, h), levels[i]))
     return marks
 
 
@@ -684,7 +726,7 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
         return Layout(width, 8.0, 4.0, (), (), (), (), (), ((MARGIN, width - MARGIN),), (), ())
     spans = [_span(e.date) for e in events]
     scale = _Scale(spans, MARGIN, width - MARGIN)
-    marks = _marks(events, spans, scale)
+    marks = _marks(events, spans, scale, width - 2 * MARGIN - GAP_WIDTH * (len(scale.segments) - 1))
     runs = tuple((scale(float(a)), scale(float(b))) for a, b in scale.segments)
     breaks = [Box((r0[1] + r1[0]) / 2 - 1.6, -1.5, 3.2, 3.0) for r0, r1 in zip(runs, runs[1:])]
     year_ticks, month_ticks, tick_cands, year_row = _ticks(scale, language)
@@ -694,11 +736,12 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
     tick_labels: list[TickLabel] = []
     _place_ticks(tick_cands, tick_labels, width, year_row, [], only=0)
 
-    max_w = min(42.0, max(24.0, 0.2 * width))
+    max_w = min(42.0, max(24.0, 0.17 * width))
     texts: list[tuple[str, tuple[str, ...], float]] = []
     for e in events:
         date_text = _short_date(e.date, language)
-        texts.append((date_text, *_wrap(date_text, _clean(e.label), max_w)))
+        lines, text_w = _wrap(date_text, _clean(e.label), max_w)
+        texts.append((date_text, lines, text_w + RULE_OVERHANG))
 
     # Where each event's leader leaves its mark, up and down; None where marks stacked above
     # (or marks, breaks and scale labels below) are in the way.
@@ -710,7 +753,9 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
     for m in marks:
         overlapping = [o for o in marks if o.index != m.index and o.box.x < m.box.x1 + 0.3 and o.box.x1 > m.box.x - 0.3]
         stem_up.append(_leader_x(m, [o.box for o in overlapping if o.box.y < m.box.y]))
-        stem_down.append(_leader_x(m, [o.box for o in overlapping if o.box.y > m.box.y] + below))
+        # Only marks on the axis take labels below: a leader from a stacked mark would seem to
+        # leave the axis.
+        stem_down.append(_leader_x(m, below) if m.level == 0 else None)
 
     # The room for labels: the height budget less the axis and scale, half on each side.
     budget = max(40.0, 0.5625 * width)
@@ -738,7 +783,7 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
         width=width,
         height=round(dy + bottom + BOTTOM_PAD, 2),
         axis_y=dy,
-        marks=tuple(Mark(m.index, m.period, m.box.shifted(dy), m.level) for m in marks),
+        marks=tuple(Mark(m.index, m.shape, m.box.shifted(dy), m.level) for m in marks),
         labels=tuple(
             Label(lab.index, lab.date_text, lab.lines, lab.box.shifted(dy), lab.stem_x, lab.stem_y0 + dy, lab.stem_y1 + dy, lab.above)
             for lab in labels
@@ -817,11 +862,13 @@ def _render(lay: Layout, language: str) -> str:
     out.append('<g class="marks">')
     for m in lay.marks:
         b = m.box
-        if m.period:
+        if m.shape == "bar":
             el = (
-                f'<rect class="event-mark period" x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" rx="0.35" '
-                f'fill="{BAR_FILL}" stroke="{ACCENT}" stroke-width="0.3"/>'
+                f'<rect class="event-mark period" x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
+                f'rx="{_n(min(0.35, b.h / 3))}" fill="{BAR_FILL}" stroke="{ACCENT}" stroke-width="{_n(0.3 if b.h > 1.2 else 0.22)}"/>'
             )
+        elif m.shape == "tick":
+            el = f'<rect class="event-mark tick" x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" fill="{ACCENT}"/>'
         else:
             el = (
                 f'<circle class="event-mark" cx="{_n(b.x + b.w / 2)}" cy="{_n(b.y + b.h / 2)}" r="{_n(DOT_R)}" '
