@@ -56,3 +56,31 @@ def test_notes_style_turns_citations_into_footnotes(dossier_copy: Path) -> None:
     html = str(p.formatted.html[id(p.dossier.summary)])
     assert '<span class="footnote">' in html
     assert "Geir Ulfstein, <em>The Svalbard Treaty</em>" in html
+
+
+def test_several_bibliography_files_together(dossier_copy: Path) -> None:
+    (dossier_copy / "more.bib").write_text(
+        "@article{hara2001,\n  author = {Hara, Kimie},\n  title = {50 Years from San Francisco},\n"
+        "  journaltitle = {Pacific Affairs},\n  volume = {74},\n  number = {3},\n  pages = {361--382},\n  date = {2001}\n}\n"
+    )
+    path = dossier_copy / "dossier.yaml"
+    path.write_text(path.read_text() + "bibliography: [bibliography.yaml, more.bib]\n")
+    text = _bib_text(dossier_copy)
+    assert "Hara, Kimie. 2001. “50 Years from San Francisco.” Pacific Affairs 74 (3): 361–82." in text
+    assert "Ulfstein, Geir. 1995." in text
+
+
+def test_duplicate_id_across_files_names_both_places(dossier_copy: Path) -> None:
+    import pytest
+
+    from dossier.errors import DossierError
+
+    (dossier_copy / "more.bib").write_text("@book{ulfstein1995,\n  title = {Again},\n  date = {1995}\n}\n")
+    path = dossier_copy / "dossier.yaml"
+    path.write_text(path.read_text() + "bibliography:\n  - bibliography.yaml\n  - more.bib\n")
+    with pytest.raises(DossierError) as info:
+        prepare(dossier_copy)
+    assert [str(p) for p in info.value.problems] == [
+        f"{dossier_copy}/more.bib:1:1: duplicate bibliography id 'ulfstein1995' (first at {dossier_copy}/bibliography.yaml:8:3),"
+        " expected each id once"
+    ]

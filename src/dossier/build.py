@@ -40,11 +40,14 @@ def display(path: Path) -> str:
         return str(path)
 
 
-def _read_files(root: Path, report: Report) -> tuple[dict[str, tuple[yaml.Node | None, load.SourceFile]], str | None]:
+Docs = dict[str, tuple[yaml.Node | None, load.SourceFile]]
+
+
+def _read_files(root: Path, report: Report) -> Docs:
+    """The content files that exist, composed; every problem goes to the report."""
     shown = display(root)
     if not root.is_dir():
         raise DossierError.at(Location(shown, 1, 1), "not a folder, expected a dossier folder holding dossier.yaml")
-    docs: dict[str, tuple[yaml.Node | None, load.SourceFile]] = {}
     for name in (*CONTENT_FILES, "bibliography.yaml"):
         spelt = root / (name[:-5] + ".yml")
         if spelt.exists():
@@ -52,50 +55,67 @@ def _read_files(root: Path, report: Report) -> tuple[dict[str, tuple[yaml.Node |
     if not (root / "dossier.yaml").is_file() and not (root / "dossier.yml").exists():
         report.error(Location(f"{shown}/dossier.yaml", 1, 1), "file not found, expected dossier.yaml with at least 'title'")
     report.check()
-    bib_files = [n for n in cite.BIB_FILES if (root / n).is_file()]
-    if len(bib_files) > 1:
-        report.error(
-            Location(f"{shown}/{bib_files[1]}", 1, 1),
-            f"two bibliographies, {bib_files[0]} and {bib_files[1]}, expected only one of {', '.join(cite.BIB_FILES)}",
-        )
-    for name in (*CONTENT_FILES, *bib_files[:1]):
-        path = root / name
-        if not path.is_file():
+    docs: Docs = {}
+    for name in CONTENT_FILES:
+        if (root / name).is_file():
+            _read_one(root, name, docs, report)
+    return docs
+
+
+def _read_one(root: Path, name: str, docs: Docs, report: Report) -> None:
+    """Compose one file (YAML, CSL-JSON, or BibTeX kept as text) into `docs`."""
+    shown = f"{display(root)}/{name}"
+    path = root / name
+    try:
+        if name.endswith(".yaml"):
+            docs[name] = load.load_yaml(path, shown)
+        else:
+            text = load.decode(shown, path.read_bytes())
+            node = cite.json_to_nodes(text, shown) if name.endswith(".json") else None
+            docs[name] = (node, load.SourceFile(shown, text))
+    except DossierError as exc:
+        report.problems.extend(exc.problems)
+
+
+def _bibliography(root: Path, d: model.Dossier, docs: Docs, report: Report) -> list[cite.Entry]:
+    """Entries of every bibliography file: those `bibliography` names, else the one default file."""
+    if d.bibliography_files:
+        names = [t.value for t in d.bibliography_files]
+    else:
+        names = [n for n in model.BIB_FILES if (root / n).is_file()]
+        if len(names) > 1:
+            report.error(
+                Location(f"{display(root)}/{names[1]}", 1, 1),
+                f"two bibliographies, {names[0]} and {names[1]}, expected only one of {', '.join(model.BIB_FILES)}"
+                " (or list them all in 'bibliography')",
+            )
+            names = names[:1]
+    ids: dict[str, Location] = {}  # one namespace across files: a duplicate names both places
+    entries: list[cite.Entry] = []
+    for name in names:
+        _read_one(root, name, docs, report)
+        if name not in docs:
             continue
-        try:
-            if name.endswith(".yaml"):
-                docs[name] = load.load_yaml(path, f"{shown}/{name}")
-            else:
-                text = load.decode(f"{shown}/{name}", path.read_bytes())
-                src = load.SourceFile(f"{shown}/{name}", text)
-                node = cite.json_to_nodes(text, src.name) if name.endswith(".json") else None
-                docs[name] = (node, src)
-        except DossierError as exc:
-            report.problems.extend(exc.problems)
-    return docs, (bib_files[0] if bib_files else None)
-
-
-def _bibliography(docs: dict[str, tuple[yaml.Node | None, load.SourceFile]], name: str | None, report: Report) -> list[cite.Entry]:
-    if name is None or name not in docs:
-        return []
-    node, src = docs[name]
-    if name.endswith(".bib"):
-        return cite.read_bibtex(src, richtext.pandoc_path(), report)
-    return cite.read_bibliography(node, src, report)
+        node, src = docs[name]
+        if name.endswith(".bib"):
+            entries += cite.read_bibtex(src, richtext.pandoc_path(), report, ids)
+        else:
+            entries += cite.read_bibliography(node, src, report, ids)
+    return entries
 
 
 def prepare(root: Path) -> Prepared:
     """Load, check and format a dossier; raise DossierError with every error found."""
     report = Report()
     shown = display(root)
-    docs, bib_name = _read_files(root, report)
+    docs = _read_files(root, report)
     if "dossier.yaml" not in docs:
         report.check()
     d = model.read_dossier(root, docs, report)
-    entries = _bibliography(docs, bib_name, report)
     if d is None:
         report.check()
     assert d is not None
+    entries = _bibliography(root, d, docs, report)
     # Go on after mistakes in the model: what could be read is still checked below
     # (citation keys, glyphs, rich text), so one run reports every mistake.
     style_loc = d.citation_style.loc if d.citation_style else Location(f"{shown}/dossier.yaml", 1, 1)

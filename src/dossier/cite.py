@@ -53,7 +53,6 @@ NAME_PARTS = frozenset(
     "family given dropping-particle non-dropping-particle suffix comma-suffix static-ordering literal parse-names".split()
 )
 DATE_PARTS = frozenset("date-parts season circa literal raw".split())
-BIB_FILES = ("bibliography.yaml", "bibliography.json", "bibliography.bib")
 _ISO_DATE = re.compile(r"^(-?\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:/(-?\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?)?$")
 
 
@@ -211,7 +210,7 @@ class _EntryChecker:
         return out
 
 
-def read_bibliography(node: Node | None, src: SourceFile, report: Report) -> list[Entry]:
+def read_bibliography(node: Node | None, src: SourceFile, report: Report, ids: dict[str, Location] | None = None) -> list[Entry]:
     """Entries of a CSL YAML file, checked."""
     if node is None:
         report.error(Location(src.name, 1, 1), "file is empty, expected a list of bibliography entries ('- id: ...') or no file")
@@ -229,7 +228,7 @@ def read_bibliography(node: Node | None, src: SourceFile, report: Report) -> lis
         report.error(location(src.name, node), f"bibliography: expected a list of entries, got {kind(node)}")
         return []
     checker = _EntryChecker(report, src)
-    ids: dict[str, Location] = {}
+    ids = {} if ids is None else ids
     return [e for item in node.value if (e := checker.entry(item, ids)) is not None]
 
 
@@ -253,7 +252,7 @@ def json_to_nodes(text: str, name: str) -> Node | None:
     return node
 
 
-def read_bibtex(src: SourceFile, pandoc: str, report: Report) -> list[Entry]:
+def read_bibtex(src: SourceFile, pandoc: str, report: Report, ids: dict[str, Location] | None = None) -> list[Entry]:
     """Entries of a BibTeX/BibLaTeX file, converted to CSL-JSON by pandoc."""
     import subprocess
 
@@ -265,7 +264,7 @@ def read_bibtex(src: SourceFile, pandoc: str, report: Report) -> list[Entry]:
         report.error(Location(src.name, 1, 1), f"BibTeX could not be read: {' '.join(message[-2:])}")
         return []
     entries = []
-    ids: dict[str, Location] = {}
+    ids = {} if ids is None else ids
     for csl in json.loads(proc.stdout or b"[]"):
         ident = csl.get("id", "")
         match = re.search(r"@\w+\s*\{\s*" + re.escape(ident) + r"\s*,", src.text)

@@ -31,6 +31,8 @@ SECTION_FILES = {
     "excerpts": "excerpts.yaml",
     "interpretations": "interpretations.yaml",
 }
+BIB_FILES = ("bibliography.yaml", "bibliography.json", "bibliography.bib")
+BIB_SUFFIXES = (".yaml", ".json", ".bib")
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -138,6 +140,7 @@ class Dossier:
     disclaimer: RichText | None = None
     questions: list[Question] = field(default_factory=list)
     names: list[Name] = field(default_factory=list)
+    bibliography_files: list[Text] = field(default_factory=list)
     edition: DateValue | None = None
     version: Text | None = None
     authors: list[Author] = field(default_factory=list)
@@ -295,7 +298,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     allowed = (
         "title", "subtitle", "edition", "version", "language", "authors", "organisation", "marking",
         "summary", "key_facts", "citation_style", "paper", "sections",
-        "series", "number", "disclaimer", "questions", "names",
+        "series", "number", "disclaimer", "questions", "names", "bibliography",
     )
     m = r.mapping(node, "dossier.yaml", allowed, ("title",))
     if m is None:
@@ -361,6 +364,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
         note = r.rich(nm.get("note"), "note", "inline")
         if term and forms:
             d.names.append(Name(term, forms, note))
+    d.bibliography_files = _bibliography_files(r, m.get("bibliography"), root)
     d.sections = _sections(r, m.get("sections"), docs, d)
 
     if "chronology.yaml" in docs:
@@ -374,6 +378,27 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     return d
 
 
+def _bibliography_files(r: FieldReader, node: Node | None, root: Path) -> list[Text]:
+    """The files `bibliography` names: relative paths inside the dossier, CSL YAML, CSL-JSON or BibTeX."""
+    out: list[Text] = []
+    for item in r.items(_as_list(node), "bibliography"):
+        name = r.text(item, "bibliography")
+        if name is None:
+            continue
+        path = (root / name.value).resolve()
+        if Path(name.value).is_absolute() or not path.is_relative_to(root.resolve()):
+            r.error(item, f"bibliography: '{name.value}' is outside the dossier, expected a path inside its folder")
+        elif path.suffix not in BIB_SUFFIXES:
+            r.error(item, f"bibliography: '{name.value}' is not .yaml, .json or .bib, expected CSL YAML, CSL-JSON or BibTeX")
+        elif not path.is_file():
+            r.error(item, f"bibliography: '{name.value}' not found, expected a file in the dossier")
+        elif name.value in [t.value for t in out]:
+            r.error(item, f"bibliography: '{name.value}' is listed twice, expected each file once")
+        else:
+            out.append(name)
+    return out
+
+
 def _present(section: str, docs: dict[str, Any], bib_present: bool, d: Dossier, m_has_summary: bool) -> bool:
     if section == "summary":
         return m_has_summary
@@ -385,7 +410,7 @@ def _present(section: str, docs: dict[str, Any], bib_present: bool, d: Dossier, 
 
 
 def _sections(r: FieldReader, node: Node | None, docs: dict[str, Any], d: Dossier) -> list[str]:
-    bib_present = any(name.startswith("bibliography.") for name in docs)
+    bib_present = bool(d.bibliography_files) or any((d.root / n).is_file() for n in BIB_FILES)
     has_summary = d.summary is not None or bool(d.key_facts)
     present = {s for s in SECTIONS if _present(s, docs, bib_present, d, has_summary)}
     if node is None or _empty(node):

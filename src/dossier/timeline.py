@@ -186,7 +186,7 @@ class Layout:
 
 
 @lru_cache(maxsize=4)
-def _font_advances(bold: bool) -> tuple[dict[int, float], float] | None:
+def _font_advances(bold: bool) -> dict[int, float] | None:
     """Advance widths in em of the Noto Sans face fontconfig picks, by code point."""
     fc_match = shutil.which("fc-match")
     if fc_match is None:
@@ -202,8 +202,7 @@ def _font_advances(bold: bool) -> tuple[dict[int, float], float] | None:
         hmtx = font["hmtx"].metrics
         if "Noto Sans" not in font["name"].getDebugName(1):
             return None
-        advances = {cp: hmtx[name][0] / units for cp, name in cmap.items()}
-        return advances, advances.get(ord("0"), 0.6)
+        return {cp: hmtx[name][0] / units for cp, name in cmap.items()}
     except Exception:  # no font, unreadable font: fall back to the estimate
         return None
 
@@ -212,7 +211,7 @@ def _char_width(char: str, bold: bool) -> float:
     """Advance of one character in em (conservative where the font is unknown)."""
     table = _font_advances(bold)
     if table is not None:
-        width = table[0].get(ord(char))
+        width = table.get(ord(char))
         if width is not None:
             return width
     if unicodedata.east_asian_width(char) in ("W", "F"):
@@ -325,10 +324,10 @@ class _Scale:
         for a, b in segments:
             cum.append(cum[-1] + (b - a))
         slope_change: dict[float, float] = {}
-        for a, b in spans:
-            w = 1.0 / (b - a)
-            slope_change[a] = slope_change.get(a, 0.0) + w
-            slope_change[b] = slope_change.get(b, 0.0) - w
+        for t0, t1 in spans:
+            w = 1.0 / (t1 - t0)
+            slope_change[t0] = slope_change.get(t0, 0.0) + w
+            slope_change[t1] = slope_change.get(t1, 0.0) - w
         knots = sorted(set(slope_change) | {float(a) for a, _ in segments} | {float(b) for _, b in segments})
         # A handful of events need no opening out (and one event would swallow the axis).
         share = RANK_SHARE * min(1.0, (len(spans) - 1) / 10)
@@ -343,8 +342,6 @@ class _Scale:
             prev = t
             i = max(0, bisect.bisect_right(self.starts, t) - 1)
             self.xs.append(x_left + i * GAP_WIDTH + time_w * (cum[i] + t - segments[i][0]) + rank_w * mass)
-        # Pin the right end exactly (float residue of the sweep).
-        self.x_right = x_right
 
     def __call__(self, t: float) -> float:
         k = bisect.bisect_left(self.knots, t)
@@ -560,7 +557,7 @@ def _marks(events: list[TimelineEvent], spans: list[tuple[float, float]], scale:
     # Moments first, so that they sit on the axis and periods stack above them where they meet.
     for i in sorted(range(len(events)), key=lambda i: (extents[i][2], extents[i][0], extents[i][1], i)):
         x0, x1, _ = extents[i]
-        for level, end in enumerate(level_end):
+        for level, end in enumerate(level_end):  # noqa: B007 (the level found is used after the loop)
             if x0 >= end + gap:
                 break
         else:
@@ -728,7 +725,7 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
     scale = _Scale(spans, MARGIN, width - MARGIN)
     marks = _marks(events, spans, scale, width - 2 * MARGIN - GAP_WIDTH * (len(scale.segments) - 1))
     runs = tuple((scale(float(a)), scale(float(b))) for a, b in scale.segments)
-    breaks = [Box((r0[1] + r1[0]) / 2 - 1.6, -1.5, 3.2, 3.0) for r0, r1 in zip(runs, runs[1:])]
+    breaks = [Box((r0[1] + r1[0]) / 2 - 1.6, -1.5, 3.2, 3.0) for r0, r1 in zip(runs, runs[1:], strict=False)]
     year_ticks, month_ticks, tick_cands, year_row = _ticks(scale, language)
     scale_bottom = year_row + LINE
     # The first and last years of each run of the axis are labelled before the events, so that
@@ -818,8 +815,7 @@ def _render(lay: Layout, language: str) -> str:
     w, h, ay = lay.width, lay.height, lay.axis_y
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(w)}mm" height="{_n(h)}mm" viewBox="0 0 {_n(w)} {_n(h)}" '
-        f'class="timeline" role="img" xml:lang="{_esc(_clean(language))}" '
-        f'aria-label="Timeline of {len(lay.marks)} events" font-family="{FONT_FAMILY}" font-size="{_n(FONT_SIZE)}">'
+        f'class="timeline" role="img" xml:lang="{_esc(_clean(language))}" font-family="{FONT_FAMILY}" font-size="{_n(FONT_SIZE)}">'
     ]
     # Scaffolding: ticks, axis, breaks.
     has_months = bool(lay.month_ticks)
@@ -929,7 +925,7 @@ def timeline_html(events: list[TimelineEvent], width_mm: float = 160.0, language
     """
     lay = layout(events, width_mm, language)
     out = [f'<div class="timeline-figure" style="position: relative; width: {_n(lay.width)}mm; height: {_n(lay.height)}mm">']
-    out.append(_render(lay, language))
+    out.append(_render(lay, language).replace("<svg ", '<svg style="display: block" ', 1))
     for anchor, b in link_areas(lay):
         out.append(
             f'<a href="{_href(anchor)}" style="position: absolute; display: block; left: {_n(b.x)}mm; top: {_n(b.y)}mm; '
