@@ -74,3 +74,14 @@ def test_python_dash_m_and_a_successful_build(dossier_copy: Path, tmp_path: Path
 def test_missing_folder(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "no/such/dir"]) == 1
     assert capsys.readouterr().err.splitlines()[0] == "no/such/dir:1:1: not a folder, expected a dossier folder holding dossier.yaml"
+
+
+def test_check_reports_entries_lacking_what_their_type_needs(dossier_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = dossier_copy / "bibliography.yaml"
+    path.write_text(path.read_text() + "- id: bare\n  type: book\n  title: A Book Without Publisher\n")
+    summary = dossier_copy / "dossier.yaml"
+    summary.write_text(summary.read_text().replace("Russian name:", "[@bare] Russian name:"))
+    assert main(["check", str(dossier_copy)]) == 0
+    err = capsys.readouterr().err
+    assert f"{dossier_copy}/bibliography.yaml:22:3: warning: entry 'bare' (book) has no author or editor, date (issued), publisher," \
+        " which its reference needs" in err

@@ -207,7 +207,13 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
 
 
 def check(root: Path) -> Report:
-    """Everything but typesetting: every content and template error, no PDF."""
+    """Everything but typesetting: every content and template error, no PDF; and the
+    citation report: entries cited nowhere, entries lacking what their type needs."""
     p = prepare(root)
     render_prepared(p)
+    for e in p.entries:
+        lacking = cite.missing_fields(e)
+        if lacking:
+            what = ", ".join(n.replace("issued", "date (issued)").replace("accessed", "access date").replace("|", " or ") for n in lacking)
+            p.report.warning(e.loc, f"entry '{e.id}' ({e.csl.get('type')}) has no {what}, which its reference needs")
     return p.report

@@ -275,3 +275,26 @@ def read_bibtex(src: SourceFile, pandoc: str, report: Report, ids: dict[str, Loc
         ids[ident] = loc
         entries.append(Entry(ident, loc, csl))
     return entries
+
+
+# What a CSL type needs for a complete Chicago reference; `a|b` means either will do.
+NEEDED: dict[str, tuple[str, ...]] = {
+    "book": ("author|editor", "title", "issued", "publisher"),
+    "chapter": ("author", "title", "container-title", "issued", "publisher"),
+    "article-journal": ("title", "container-title", "issued", "volume|issue", "page"),
+    "article-magazine": ("title", "container-title", "issued"),
+    "article-newspaper": ("title", "container-title", "issued"),
+    "webpage": ("title", "URL", "issued|accessed"),
+    "post-weblog": ("title", "URL", "issued|accessed"),
+    "report": ("title", "author|publisher", "issued"),
+    "thesis": ("author", "title", "publisher", "issued"),
+    "paper-conference": ("author", "title", "container-title|event-title", "issued"),
+    "treaty": ("title", "issued"),
+    "legislation": ("title", "issued"),
+}
+
+
+def missing_fields(entry: Entry) -> list[str]:
+    """Variables the entry's type needs that it lacks (for the citation report of `dossier check`)."""
+    needed = NEEDED.get(str(entry.csl.get("type")), ("title", "issued"))
+    return [need for need in needed if not any(entry.csl.get(v) for v in need.split("|"))]

@@ -251,7 +251,9 @@ def _after(p: PartialDate) -> date:
 
 
 def _span(value: DateValue) -> tuple[float, float]:
-    return _frac(_first(value.start)), _frac(_after(value.end or value.start))
+    """The stretch of time a date covers, in fractional years (from its first day to the day after its last)."""
+    a, b = _frac(_first(value.start)), _frac(_after(value.end or value.start))
+    return (a, b) if a < b else (b, a + 1 / 365)  # (a range written backwards still draws)
 
 
 def _is_period(value: DateValue) -> bool:
