@@ -162,3 +162,15 @@ def test_cross_references_carry_the_target_page(example: PdfReader) -> None:
     art9 = next(i for i, t in enumerate(texts) if "Joint Declaration, Article 9, second paragraph" in t and i > 2) + 1
     joined = " ".join(t.replace("\n", " ") for t in texts)
     assert f"Article 9 (p. {art9})" in joined.replace("\u00a0", " ")
+
+
+def test_timeline_graphic_heads_the_chronology_as_vector_with_links(example: PdfReader) -> None:
+    from dossier.build import prepare
+
+    texts = page_texts(example)
+    number = next(i for i, t in enumerate(texts) if re.search(r"^Chronology$", t, re.M) and "Figure 1." in t)
+    page = example.pages[number]
+    assert "/Image" not in str(page["/Resources"].get("/XObject", {}))  # drawn, not a picture
+    anchored = [e for e in prepare(Path("content")).dossier.chronology if e.id]
+    links = [a.get_object() for a in page.get("/Annots") or [] if a.get_object().get("/Subtype") == "/Link"]
+    assert len(links) >= len(anchored)  # every anchored event links to its entry (mark and label)

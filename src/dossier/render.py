@@ -25,6 +25,7 @@ from .model import Dossier, Name
 from .richtext import Formatted
 
 THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
+TIMELINE_WIDTH_MM = 160.0  # fits the text block of A4 and US Letter in the default theme
 SECTION_TITLES = {
     "summary": "Summary",
     "names": "Places and names",
@@ -90,7 +91,15 @@ def render_html(d: Dossier, formatted: Formatted, dirs: list[Path], display_root
         return list(dict.fromkeys(tag for n in names for tag in n.forms))
 
     env.filters.update(rich=rich, sources=sources, date=date, language_name=language_name, form_languages=form_languages)
+    timeline = Markup("")
+    if "chronology" in d.sections and d.chronology:
+        from .timeline import TimelineEvent, timeline_html
+
+        # timeline_html escapes every label; the overlays make its events links in the PDF.
+        events = [TimelineEvent(e.date, e.title.value, e.id) for e in d.chronology]
+        timeline = Markup(timeline_html(events, TIMELINE_WIDTH_MM, language))
     context: dict[str, Any] = {
+        "timeline": timeline,
         "d": d,
         "sections": d.sections,
         "section_titles": SECTION_TITLES,
