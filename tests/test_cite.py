@@ -84,3 +84,19 @@ def test_duplicate_id_across_files_names_both_places(dossier_copy: Path) -> None
         f"{dossier_copy}/more.bib:1:1: duplicate bibliography id 'ulfstein1995' (first at {dossier_copy}/bibliography.yaml:8:3),"
         " expected each id once"
     ]
+
+
+def test_translated_title_follows_the_original_in_brackets(dossier_copy: Path) -> None:
+    path = dossier_copy / "bibliography.yaml"
+    path.write_text(path.read_text() + (
+        "- id: izv\n  type: article-newspaper\n  title: Совместная декларация\n  translated-title: The joint declaration\n"
+        "  container-title: Известия\n  issued: 1956-10-20\n  language: ru\n"
+    ))
+    summary = dossier_copy / "dossier.yaml"
+    summary.write_text(summary.read_text().replace("Russian name:", "[@izv] Russian name:"))
+    p = prepare(dossier_copy)
+    bib = _bib_text(dossier_copy)
+    assert "Известия. 1956. “Совместная декларация [The joint declaration].” October 20." in bib
+    cited = re.sub(r"<[^>]+>", "", str(p.formatted.html[id(p.dossier.summary)]))
+    assert "(Известия 1956)" in cited or "Совместная декларация" in cited
+    assert "[The joint declaration]" not in cited  # citations keep the original title alone

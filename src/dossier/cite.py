@@ -65,6 +65,16 @@ class Entry:
     csl: dict[str, Any]
 
 
+def with_translation(csl: dict[str, Any]) -> None:
+    """Extension `translated-title`: Chicago sets a translation in brackets after the
+    original title ("Протокольная запись … [Record of the conversation …]"); CSL 1.0.2
+    has no variable for it, so the bracket joins the title pandoc formats."""
+    translated = csl.pop("translated-title", None)
+    if translated and csl.get("title"):
+        csl.setdefault("title-short", csl["title"])  # citations keep the original alone
+        csl["title"] = f"{csl['title']} [{translated}]"
+
+
 def style_path(root: Path, name: str | None, loc: Location) -> Path:
     """The .csl file for `citation_style`: a bundled name or a path in the dossier."""
     if not name:
@@ -106,7 +116,7 @@ class _EntryChecker:
             name = key.value
             if name.startswith("x-"):
                 continue
-            if name in ("id", "type") or name in TEXT_VARS:
+            if name in ("id", "type", "translated-title") or name in TEXT_VARS:
                 if not isinstance(value, ScalarNode):
                     self.error(value, f"{name}: expected text, got {kind(value)}")
                     continue
@@ -134,6 +144,7 @@ class _EntryChecker:
             self.error(node, f"bibliography entry '{ident}': 'type' is required, expected a CSL type such as book or webpage")
         elif csl["type"] not in CSL_TYPES:
             self.error(type_node, f"type: '{csl['type']}' is not a CSL 1.0.2 type, expected e.g. book, chapter, article-journal, webpage")
+        with_translation(csl)
         loc = location(self.src.name, node)
         if ident in ids:
             self.error(node, f"duplicate bibliography id '{ident}' (first at {ids[ident]}), expected each id once")
@@ -266,6 +277,7 @@ def read_bibtex(src: SourceFile, pandoc: str, report: Report, ids: dict[str, Loc
     entries = []
     ids = {} if ids is None else ids
     for csl in json.loads(proc.stdout or b"[]"):
+        with_translation(csl)
         ident = csl.get("id", "")
         match = re.search(r"@\w+\s*\{\s*" + re.escape(ident) + r"\s*,", src.text)
         loc = Location(src.name, *src.position(match.start())) if match else Location(src.name, 1, 1)
