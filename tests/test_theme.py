@@ -92,3 +92,16 @@ def test_typesetting_fetches_nothing_from_the_network(dossier_copy: Path, tmp_pa
         build(dossier_copy, out)
     assert "refused to fetch 'http://127.0.0.1:9/x.png'" in str(info.value.problems[0])
     assert not out.exists()
+
+
+def test_backrefs_list_each_citing_page_once(dossier_copy: Path, tmp_path: Path) -> None:
+    path = dossier_copy / "dossier.yaml"
+    path.write_text(path.read_text() + "backrefs: true\n")
+    out = tmp_path / "o.pdf"
+    build(dossier_copy, out)
+    reader = PdfReader(out)
+    texts = [page.extract_text() for page in reader.pages]
+    ulfstein = [n for n, t in enumerate(texts, start=1) if "Ulfstein 1995" in t or "Ulfstein (1995" in t]
+    bib = texts[-1]
+    assert f"Cited on pp. {', '.join(str(n) for n in ulfstein)}" in bib
+    assert "An Entry Nobody Cites" in bib and bib.count("Cited on") == 2  # the uncited entry has none

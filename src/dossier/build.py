@@ -201,7 +201,14 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     if p.dossier.edition is not None:
         s = p.dossier.edition.start
         epoch = calendar.timegm((s.year, s.month or 1, s.day or 1, 0, 0, 0))
-    pdf = typeset_limited(html, css, root, p.theme_dirs, epoch, limits or Limits())
+    second_pass = None
+    if p.dossier.backrefs and "bibliography" in p.dossier.sections and p.formatted.citations:
+        # The pages citing each entry are known only after layout: lay out twice.
+        def second_pass(pages: dict[str, int]) -> tuple[str, str]:
+            cited_on = render.backrefs(p.formatted.citations, pages)
+            return render.render_html(p.dossier, p.formatted, p.theme_dirs, p.display_root, cited_on)
+
+    pdf = typeset_limited(html, css, root, p.theme_dirs, epoch, limits or Limits(), second_pass)
     write_atomic(output, pdf)
     return p.report
 

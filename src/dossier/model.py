@@ -141,6 +141,7 @@ class Dossier:
     questions: list[Question] = field(default_factory=list)
     names: list[Name] = field(default_factory=list)
     bibliography_files: list[Text] = field(default_factory=list)
+    backrefs: bool = False
     edition: DateValue | None = None
     version: Text | None = None
     authors: list[Author] = field(default_factory=list)
@@ -298,7 +299,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     allowed = (
         "title", "subtitle", "edition", "version", "language", "authors", "organisation", "marking",
         "summary", "key_facts", "citation_style", "paper", "sections",
-        "series", "number", "disclaimer", "questions", "names", "bibliography",
+        "series", "number", "disclaimer", "questions", "names", "bibliography", "backrefs",
     )
     m = r.mapping(node, "dossier.yaml", allowed, ("title",))
     if m is None:
@@ -365,6 +366,12 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
         if term and forms:
             d.names.append(Name(term, forms, note))
     d.bibliography_files = _bibliography_files(r, m.get("bibliography"), root)
+    backrefs = r.text(m.get("backrefs"), "backrefs")
+    if backrefs is not None:
+        if backrefs.value in ("true", "false"):
+            d.backrefs = backrefs.value == "true"
+        else:
+            r.error(backrefs.node, f"backrefs: '{backrefs.value}' is not true or false, expected true or false")
     d.sections = _sections(r, m.get("sections"), docs, d)
 
     if "chronology.yaml" in docs:

@@ -64,7 +64,25 @@ def environment(dirs: list[Path]) -> ImmutableSandboxedEnvironment:
     return env
 
 
-def render_html(d: Dossier, formatted: Formatted, dirs: list[Path], display_root: str) -> tuple[str, str]:
+def backrefs(citations: dict[str, list[str]], pages: dict[str, int]) -> dict[str, list[tuple[int, str]]]:
+    """For each entry, the pages citing it, once each, with the first citation on that page."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for key, ids in citations.items():
+        seen: dict[int, str] = {}
+        for ident in ids:
+            if ident in pages:
+                seen.setdefault(pages[ident], ident)
+        out[key] = sorted(seen.items())
+    return out
+
+
+def render_html(
+    d: Dossier,
+    formatted: Formatted,
+    dirs: list[Path],
+    display_root: str,
+    cited_on: dict[str, list[tuple[int, str]]] | None = None,
+) -> tuple[str, str]:
     """The whole briefing as one HTML document, and its stylesheet (`style.css`)."""
     env = environment(dirs)
     language = d.language
@@ -105,6 +123,7 @@ def render_html(d: Dossier, formatted: Formatted, dirs: list[Path], display_root
         "section_titles": SECTION_TITLES,
         "bibliography": formatted.bibliography,
         "has_notes": formatted.notes > 0,
+        "cited_on": cited_on or {},
     }
     try:
         html = env.get_template("base.html").render(context)

@@ -65,6 +65,8 @@ class Formatted:
     bibliography: list[tuple[str, Markup]] = field(default_factory=list)
     cited: set[str] = field(default_factory=set)
     citing: set[int] = field(default_factory=set)
+    citations: dict[str, list[str]] = field(default_factory=dict)  # key → ids of the citations of it, in order
+    cite_count: int = 0
     notes: int = 0
 
 
@@ -410,12 +412,18 @@ class _Renderer:
                     self.error("@" + key, f"citation key '{key}' is not in the bibliography, expected one of its ids")
                 else:
                     self.out.cited.add(key)
+        ident = ""
+        if not self.trusted:
+            self.out.cite_count += 1
+            ident = f"cite-{self.out.cite_count}"
+            for key in keys:
+                self.out.citations.setdefault(key, []).append(ident)
         saved, self.trusted = self.trusted, True
         try:
             inner = self.inlines(rendered)
         finally:
             self.trusted = saved
-        return f'<span class="citation" data-cites="{escape(" ".join(keys))}">{inner}</span>'
+        return f'<span class="citation"{_attr_html(ident)} data-cites="{escape(" ".join(keys))}">{inner}</span>'
 
     def link(self, c: list[Any]) -> str:
         _attr, content, (target, _title) = c

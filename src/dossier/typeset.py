@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import re
 import resource
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -77,8 +78,17 @@ def _located(message: str, css_name: str) -> Problem:
     return Problem(Location(css_name, 1, 1), f"typesetting: {message}")
 
 
-def typeset(html: str, css: str, root: Path, theme_dirs: list[Path], epoch: int | None = None) -> bytes:
-    """Lay out the HTML with its stylesheet and return PDF bytes; fail on any WeasyPrint complaint."""
+SecondPass = Callable[[dict[str, int]], tuple[str, str]]
+
+
+def typeset(
+    html: str, css: str, root: Path, theme_dirs: list[Path], epoch: int | None = None, second_pass: SecondPass | None = None
+) -> bytes:
+    """Lay out the HTML with its stylesheet and return PDF bytes; fail on any WeasyPrint complaint.
+
+    With `second_pass`, the first layout's page of every id is handed to it, and the HTML and
+    CSS it returns are laid out again (for what needs page numbers that CSS cannot compute,
+    such as the pages citing each bibliography entry, without repeats)."""
     from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError
 
@@ -91,9 +101,16 @@ def typeset(html: str, css: str, root: Path, theme_dirs: list[Path], epoch: int 
         os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # read by WeasyPrint for the PDF dates
     try:
         base = root.resolve().as_uri() + "/"
-        stylesheet = CSS(string=css, base_url=base, url_fetcher=fetcher)
-        document = HTML(string=html, base_url=base, url_fetcher=fetcher)
-        pdf = document.write_pdf(stylesheets=[stylesheet])
+
+        def lay_out(html: str, css: str) -> Any:
+            stylesheet = CSS(string=css, base_url=base, url_fetcher=fetcher)
+            return HTML(string=html, base_url=base, url_fetcher=fetcher).render(stylesheets=[stylesheet])
+
+        document = lay_out(html, css)
+        if second_pass is not None:
+            pages = {name: number for number, page in enumerate(document.pages, 1) for name in page.anchors}
+            document = lay_out(*second_pass(pages))
+        pdf = document.write_pdf()
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise DossierError.at(Location(_css_file(theme_dirs), 1, 1), f"typesetting stopped: {cause}") from None
@@ -149,13 +166,20 @@ def _child(conn: Connection, limits: Limits, args: tuple[Any, ...]) -> None:
 
 
 def typeset_limited(
-    html: str, css: str, root: Path, theme_dirs: list[Path], epoch: int | None = None, limits: Limits = Limits()
+    html: str,
+    css: str,
+    root: Path,
+    theme_dirs: list[Path],
+    epoch: int | None = None,
+    limits: Limits = Limits(),
+    second_pass: SecondPass | None = None,
 ) -> bytes:
     """`typeset()` in a forked child with a time and a memory ceiling, so a hostile or huge
     dossier cannot hang the build or exhaust the machine."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, limits, (html, css, root, theme_dirs, epoch)))
+    # Forked, not spawned: the arguments (second_pass is a closure) are inherited, not pickled.
+    process = context.Process(target=_child, args=(sender, limits, (html, css, root, theme_dirs, epoch, second_pass)))
     process.start()
     sender.close()
     try:
