@@ -100,3 +100,16 @@ def test_translated_title_follows_the_original_in_brackets(dossier_copy: Path) -
     cited = re.sub(r"<[^>]+>", "", str(p.formatted.html[id(p.dossier.summary)]))
     assert "(Известия 1956)" in cited or "Совместная декларация" in cited
     assert "[The joint declaration]" not in cited  # citations keep the original title alone
+
+
+def test_style_terms_follow_the_dossier_language(dossier_copy: Path) -> None:
+    path = dossier_copy / "bibliography.yaml"
+    path.write_text(path.read_text() + (
+        "- id: two\n  type: book\n  author:\n    - {family: Dupont, given: Jean}\n    - {family: Martin, given: Paul}\n"
+        "  title: Les îles\n  publisher: Gallimard\n  language: fr\n"
+    ))
+    summary = dossier_copy / "dossier.yaml"
+    summary.write_text(summary.read_text().replace("language: en", "language: fr").replace("Russian name:", "[@two] Russian name:"))
+    bib = _bib_text(dossier_copy)
+    assert "Dupont, Jean, et Paul Martin. s.\u00a0d. Les îles. Gallimard." in bib
+    assert "«\u00a0An entry nobody cites\u00a0»" in bib
