@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from . import cite, fonts, load, model, render, richtext
-from .errors import DossierError, Location, Report
+from .errors import DossierError, Location, Report, display
 from .typeset import Limits
 
 CONTENT_FILES = ("dossier.yaml", "chronology.yaml", "excerpts.yaml", "interpretations.yaml")
@@ -28,16 +28,7 @@ class Prepared:
     entries: list[cite.Entry]
     formatted: richtext.Formatted
     theme_dirs: list[Path]
-    display_root: str
     report: Report = field(default_factory=Report)
-
-
-def display(path: Path) -> str:
-    """A path as the user should read it in messages: relative to the working folder if inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 Docs = dict[str, tuple[yaml.Node | None, load.SourceFile]]
@@ -144,7 +135,7 @@ def prepare(root: Path) -> Prepared:
         if e.id not in cited:
             report.warning(e.loc, f"entry '{e.id}' is cited nowhere; it is still listed in the bibliography")
     report.check()
-    return Prepared(d, entries, formatted, dirs, shown, report)
+    return Prepared(d, entries, formatted, dirs, report)
 
 
 def _theme_fonts(dirs: list[Path]) -> tuple[tuple[str, ...], str]:
@@ -187,7 +178,7 @@ def _all_texts(d: model.Dossier, docs: dict[str, tuple[yaml.Node | None, load.So
 
 
 def render_prepared(p: Prepared) -> tuple[str, str]:
-    return render.render_html(p.dossier, p.formatted, p.theme_dirs, p.display_root)
+    return render.render_html(p.dossier, p.formatted, p.theme_dirs)
 
 
 def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
@@ -206,7 +197,7 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
         # The pages citing each entry are known only after layout: lay out twice.
         def second_pass(pages: dict[str, int]) -> tuple[str, str]:
             cited_on = render.backrefs(p.formatted.citations, pages)
-            return render.render_html(p.dossier, p.formatted, p.theme_dirs, p.display_root, cited_on)
+            return render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on)
 
     pdf = typeset_limited(html, css, root, p.theme_dirs, epoch, limits or Limits(), second_pass)
     write_atomic(output, pdf)

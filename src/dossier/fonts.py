@@ -74,22 +74,6 @@ def check_texts(texts: Iterable[Text], cover: Coverage, report: Report) -> None:
             if char not in cover:
                 name = unicodedata.name(char, "unnamed character")
                 report.error(
-                    _char_location(text, offset, char),
+                    text.locate(char, text.value[:offset].count(char)),
                     f"character '{char}' (U+{ord(char):04X} {name}) is in no theme font, expected text the fonts cover",
                 )
-
-
-def _char_location(text: Text, offset: int, char: str) -> Location:
-    """Best place of the offset-th character: exact in the file where it can be found."""
-    if text.node is None or text.source is None:
-        return text.loc
-    src = text.source.text
-    start, end = text.node.start_mark.index, text.node.end_mark.index
-    n = text.value[:offset].count(char)
-    pos = start - 1
-    for _ in range(n + 1):
-        pos = src.find(char, pos + 1, end)
-        if pos < 0:
-            return text.loc
-    line, col = text.source.position(pos)
-    return Location(text.loc.file, line, col)

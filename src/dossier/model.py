@@ -51,6 +51,21 @@ class Text:
     def __str__(self) -> str:
         return self.value
 
+    def locate(self, needle: str, nth: int = 0) -> Location:
+        """Where the nth occurrence of `needle` is written in the file, within this value's
+        YAML source; the value's own start when it cannot be found (folded text, escapes)."""
+        if self.node is None or self.source is None:
+            return self.loc
+        src = self.source.text
+        start, end = self.node.start_mark.index, self.node.end_mark.index
+        pos = start - 1
+        for _ in range(nth + 1):
+            pos = src.find(needle, pos + 1, end)
+            if pos < 0:
+                return self.loc
+        line, col = self.source.position(pos)
+        return Location(self.loc.file, line, col)
+
 
 @dataclass
 class RichText(Text):

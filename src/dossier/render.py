@@ -20,7 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .dates import DateValue, format_date
-from .errors import DossierError, Location
+from .errors import DossierError, Location, display
 from .model import Dossier, Name
 from .richtext import Formatted
 
@@ -80,7 +80,6 @@ def render_html(
     d: Dossier,
     formatted: Formatted,
     dirs: list[Path],
-    display_root: str,
     cited_on: dict[str, list[tuple[int, str]]] | None = None,
 ) -> tuple[str, str]:
     """The whole briefing as one HTML document, and its stylesheet (`style.css`)."""
@@ -131,13 +130,13 @@ def render_html(
         return html, css + f"\n@page {{ size: {d.paper}; }}\n"
     except jinja2.TemplateSyntaxError as exc:
         raise DossierError.at(
-            _template_location(exc.filename or exc.name or "?", exc.lineno, dirs, display_root),
+            _template_location(exc.filename or exc.name or "?", exc.lineno),
             f"template syntax error: {exc.message}",
         ) from None
     except jinja2.TemplateNotFound as exc:
         file, line = _failing_template(sys.exc_info()[2], dirs)
         raise DossierError.at(
-            _template_location(file, line, dirs, display_root), f"template '{exc.name}' not found in the dossier or the theme"
+            _template_location(file, line), f"template '{exc.name}' not found in the dossier or the theme"
         ) from None
     except Exception as exc:  # any error raised while a template runs is that template's error, at its line
         file, line = _failing_template(sys.exc_info()[2], dirs)
@@ -145,7 +144,7 @@ def render_html(
             message = "undefined name: " + re.sub(r"'[\w.]*?(\w+) object'", r"'\1'", str(exc))
         else:
             message = f"template error: {exc}"
-        raise DossierError.at(_template_location(file, line, dirs, display_root), message) from None
+        raise DossierError.at(_template_location(file, line), message) from None
 
 
 def _failing_template(tb: TracebackType | None, dirs: list[Path]) -> tuple[str, int]:
@@ -160,19 +159,5 @@ def _failing_template(tb: TracebackType | None, dirs: list[Path]) -> tuple[str, 
     return found
 
 
-def _template_location(filename: str, line: int | None, dirs: list[Path], display_root: str) -> Location:
-    path = Path(filename)
-    for d in dirs:
-        if path.is_absolute() and path.is_relative_to(d):
-            rel = path.relative_to(d)
-            if d.parent.name and d == dirs[0] and len(dirs) > 1:
-                return Location(f"{display_root}/templates/{rel}", line or 1, 1)
-            return Location(_display(d / rel), line or 1, 1)
-    return Location(filename, line or 1, 1)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def _template_location(filename: str, line: int | None) -> Location:
+    return Location(display(Path(filename)), line or 1, 1)

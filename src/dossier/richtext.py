@@ -240,20 +240,9 @@ class _Renderer:
     def where(self, needle: str) -> Location:
         """Where `needle` is written in the YAML source of this field (its n-th time)."""
         assert self.f is not None
-        origin = self.f.origin
-        if origin.node is None or origin.source is None:
-            return origin.loc
         n = self.seen.get(needle, 0)
         self.seen[needle] = n + 1
-        src = origin.source.text
-        start, end = origin.node.start_mark.index, origin.node.end_mark.index
-        pos = start - 1
-        for _ in range(n + 1):
-            pos = src.find(needle, pos + 1, end)
-            if pos < 0:
-                return origin.loc
-        line, col = origin.source.position(pos)
-        return Location(origin.loc.file, line, col)
+        return self.f.origin.locate(needle, n)
 
     def error(self, needle: str, message: str) -> None:
         self.report.error(self.where(needle), message)

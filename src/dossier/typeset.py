@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .errors import DossierError, Location, Problem
+from .errors import DossierError, Location, Problem, display
 
 
 class _Refused(BaseException):
@@ -61,13 +61,8 @@ class _Collect(logging.Handler):
 
 
 def _css_file(theme_dirs: list[Path]) -> str:
-    for d in theme_dirs:
-        if (d / "style.css").is_file():
-            try:
-                return str((d / "style.css").relative_to(Path.cwd()))
-            except ValueError:
-                return str(d / "style.css")
-    return "style.css"
+    """The style.css in use (the dossier's own or the theme's), as messages show it."""
+    return next((display(d / "style.css") for d in theme_dirs if (d / "style.css").is_file()), "style.css")
 
 
 def _located(message: str, css_name: str) -> Problem:
@@ -182,10 +177,7 @@ def typeset_limited(
     process = context.Process(target=_child, args=(sender, limits, (html, css, root, theme_dirs, epoch, second_pass)))
     process.start()
     sender.close()
-    try:
-        where = Location(str((root / "dossier.yaml").relative_to(Path.cwd())), 1, 1)
-    except ValueError:
-        where = Location(str(root / "dossier.yaml"), 1, 1)
+    where = Location(display(root / "dossier.yaml"), 1, 1)
     try:
         if not receiver.poll(limits.seconds):
             raise DossierError.at(where, f"typesetting took longer than {limits.seconds:g} s, expected less (see --timeout)")
