@@ -105,3 +105,17 @@ def test_backrefs_list_each_citing_page_once(dossier_copy: Path, tmp_path: Path)
     bib = texts[-1]
     assert f"Cited on pp. {', '.join(str(n) for n in ulfstein)}" in bib
     assert "An Entry Nobody Cites" in bib and bib.count("Cited on") == 2  # the uncited entry has none
+
+
+def test_footnote_taller_than_a_page_is_a_located_error(dossier_copy: Path, tmp_path: Path) -> None:
+    path = dossier_copy / "dossier.yaml"
+    note = " ".join(f"Sentence {i} of a very long note that goes on and on to test how notes break across pages." for i in range(90))
+    path.write_text(path.read_text().replace("  Russian name:", f"  A long note follows.^[{note}]\n\n  Russian name:"))
+    out = tmp_path / "o.pdf"
+    with pytest.raises(DossierError) as info:
+        build(dossier_copy, out)
+    assert [str(p) for p in info.value.problems] == [
+        f"{dossier_copy}/dossier.yaml:17:23: footnote too long for page 4: a footnote cannot break across pages,"
+        " expected a shorter note (or the text in the body)"
+    ]
+    assert not out.exists()

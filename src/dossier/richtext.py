@@ -379,7 +379,9 @@ class _Renderer:
             body = "<br>".join(
                 self.inlines(b["c"]) if b["t"] in ("Para", "Plain") else self.block(b) for b in c
             )
-            return f'<span class="footnote">{body}</span>'
+            # Where the note is written, so that typesetting can name it if it cannot place it.
+            src = "" if self.trusted or self.f is None else f' data-src="{escape(str(self.where("^[")))}"'
+            return f'<span class="footnote"{src}>{body}</span>'
         if t == "Link":
             return self.link(c)
         if t == "Image":

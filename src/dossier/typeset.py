@@ -73,6 +73,27 @@ def _located(message: str, css_name: str) -> Problem:
     return Problem(Location(css_name, 1, 1), f"typesetting: {message}")
 
 
+def _check_footnotes(document: Any) -> None:
+    """Fail on a footnote taller than a page: WeasyPrint 70 cannot split a footnote, and
+    moves it whole to the next page, where it would run over the text and the header."""
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox
+
+    problems = []
+    for number, page in enumerate(document.pages, 1):
+        box = page._page_box  # noqa: SLF001 - WeasyPrint exposes the laid-out tree only here
+        for area in (c for c in box.children if isinstance(c, FootnoteAreaBox)):
+            if area.position_y < box.content_box_y() - 0.5:
+                for note in area.children:
+                    where = (note.element.get("data-src") or "") if note.element is not None else ""
+                    file, _, rest = where.rpartition(":")
+                    file, _, line = file.rpartition(":")
+                    loc = Location(file, int(line), int(rest)) if file and line.isdigit() and rest.isdigit() else Location("?", 1, 1)
+                    problems.append(Problem(loc, f"footnote too long for page {number}: a footnote cannot break across pages, "
+                                                 "expected a shorter note (or the text in the body)"))
+    if problems:
+        raise DossierError(problems)
+
+
 SecondPass = Callable[[dict[str, int]], tuple[str, str]]
 
 
@@ -105,6 +126,7 @@ def typeset(
         if second_pass is not None:
             pages = {name: number for number, page in enumerate(document.pages, 1) for name in page.anchors}
             document = lay_out(*second_pass(pages))
+        _check_footnotes(document)
         pdf = document.write_pdf()
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
