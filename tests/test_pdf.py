@@ -174,3 +174,10 @@ def test_timeline_graphic_heads_the_chronology_as_vector_with_links(example: Pdf
     anchored = [e for e in prepare(Path("content")).dossier.chronology if e.id]
     links = [a.get_object() for a in page.get("/Annots") or [] if a.get_object().get("/Subtype") == "/Link"]
     assert len(links) >= len(anchored)  # every anchored event links to its entry (mark and label)
+
+
+def test_chronology_table_repeats_its_header_row_on_every_page(example: PdfReader) -> None:
+    pages = [t for t in page_texts(example) if "CHRONOLOGY" in t and "Page" in t]
+    assert len(pages) >= 5
+    for text in pages:
+        assert re.search(r"^DATE\s+EVENT$", text, re.M) or ("DATE" in text and "EVENT" in text), text[:200]
