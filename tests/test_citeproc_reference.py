@@ -41,7 +41,11 @@ from dossier.cite import STYLES_DIR
 from dossier.richtext import pandoc_path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).parent / "fixtures" / "citations"
+# DOSSIER_CITATION_CORPUS=DIR runs the comparison on another corpus (a DIR holding its own
+# references.yaml and clusters.txt), e.g. entries the project has never seen; the known
+# differences below then name cases of the bundled corpus only.
+DATA = Path(os.environ.get("DOSSIER_CITATION_CORPUS") or Path(__file__).parent / "fixtures" / "citations")
+OWN_CORPUS = "DOSSIER_CITATION_CORPUS" not in os.environ
 DEBIAN_PANDOC = Path("/usr/bin/pandoc")
 LANG = "en-US"
 STYLES = {"author-date": "chicago-author-date", "notes": "chicago-notes-bibliography"}
@@ -97,9 +101,9 @@ def _cases(ids: list[tuple[str, Any]], against_debian: bool) -> list[Any]:
     out = []
     for case_id, values in ids:
         marks = []
-        if case_id in DOSSIER_BUGS:
+        if OWN_CORPUS and case_id in DOSSIER_BUGS:
             marks.append(pytest.mark.xfail(strict=True, reason=f"dossier bug: {DOSSIER_BUGS[case_id]}"))
-        elif against_debian and case_id in PANDOC_217_DIFFERS:
+        elif OWN_CORPUS and against_debian and case_id in PANDOC_217_DIFFERS:
             marks.append(pytest.mark.xfail(strict=True, reason=f"pandoc 2.17 differs from pandoc 3.9 here: {PANDOC_217_DIFFERS[case_id]}"))
         out.append(pytest.param(*values, id=case_id, marks=marks))
     return out
@@ -278,6 +282,7 @@ def _formatters(outputs: Outputs, style: str) -> dict[str, Output]:
 # -- the fixture data and the three runs are what they should be ------------------------
 
 
+@pytest.mark.skipif(not OWN_CORPUS, reason="checks the bundled corpus only")
 def test_corpus_is_varied_and_every_entry_is_cited() -> None:
     entries = yaml.safe_load((DATA / "references.yaml").read_text(encoding="utf-8"))
     types = {e["type"] for e in entries}
@@ -332,6 +337,7 @@ def test_entry_matches_pandoc_3_9(outputs: Outputs, style: str, key: str) -> Non
     assert outputs.dossier(style).entry(key) == outputs.pandoc39(style).entry(key)
 
 
+@pytest.mark.skipif(not OWN_CORPUS, reason="the known differences name cases of the bundled corpus")
 def test_known_differences_name_existing_cases() -> None:
     """Every listed difference names a case that exists, and none is listed twice."""
     known = {case_id for case_id, _ in _CLUSTER_IDS + _BIB_IDS}
