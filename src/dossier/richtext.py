@@ -42,6 +42,7 @@ _BASE = (
 )
 FORMATS = {"block": _BASE, "inline": _BASE, "quote": _BASE + "-citations", "cite": _BASE}
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+NOTE_CHUNK = 450  # characters between the places a too-tall footnote may be split
 _REFDEF = re.compile(r"^( {0,3})\[(?=[^\]\n]+\]:)", re.MULTILINE)
 
 
@@ -374,14 +375,7 @@ class _Renderer:
         if t == "Cite":
             return self.cite(c)
         if t == "Note":
-            self.out.notes += 1
-            # Paragraphs of a note are joined by line breaks: a note is set inline at the foot of the page.
-            body = "<br>".join(
-                self.inlines(b["c"]) if b["t"] in ("Para", "Plain") else self.block(b) for b in c
-            )
-            # Where the note is written, so that typesetting can name it if it cannot place it.
-            src = "" if self.trusted or self.f is None else f' data-src="{escape(str(self.where("^[")))}"'
-            return f'<span class="footnote"{src}>{body}</span>'
+            return self.note(c)
         if t == "Link":
             return self.link(c)
         if t == "Image":
@@ -389,6 +383,39 @@ class _Renderer:
         if t == "Span":
             return self.span(c)
         return ""
+
+    def note(self, blocks: list[dict[str, Any]]) -> str:
+        """A footnote: a span floated to the foot of the page by the theme.
+
+        A note's own text carries break points between sentences (`<wbr class="fn-split">`):
+        if the note turns out too tall for its page, typesetting splits it there into
+        continuation notes that WeasyPrint carries over to the next page."""
+        self.out.notes += 1
+        if self.trusted or self.f is None:  # a note made by citeproc (notes styles): short
+            return '<span class="footnote">' + "<br>".join(self.note_parts(blocks)) + "</span>"
+        ident = f"n{self.out.notes}"
+        split = f'<wbr class="fn-split" data-note="{ident}">'
+        body = "<br>".join(split.join(self.note_chunks(b["c"])) if b["t"] in ("Para", "Plain") else self.block(b) for b in blocks)
+        where = escape(str(self.where("^[")))
+        return f'<span class="footnote" data-note="{ident}" data-src="{where}">{body}</span>'
+
+    def note_parts(self, blocks: list[dict[str, Any]]) -> list[str]:
+        return [self.inlines(b["c"]) if b["t"] in ("Para", "Plain") else self.block(b) for b in blocks]
+
+    def note_chunks(self, inlines: list[dict[str, Any]]) -> list[str]:
+        """The inlines of a note paragraph as HTML chunks of about NOTE_CHUNK characters,
+        cut only after a sentence (a Str ending in . ? or ! before a space)."""
+        chunks: list[str] = []
+        start, size = 0, 0
+        for i, item in enumerate(inlines):
+            size += len(self.plain_text([item]))
+            sentence_end = item["t"] == "Str" and item["c"].endswith((".", "?", "!", ".”", "?”", "!”"))
+            next_is_space = i + 1 < len(inlines) and inlines[i + 1]["t"] in ("Space", "SoftBreak")
+            if size >= NOTE_CHUNK and sentence_end and next_is_space:
+                chunks.append(self.inlines(inlines[start : i + 1]))
+                start, size = i + 2, 0
+        chunks.append(self.inlines(inlines[start:]))
+        return [c for c in chunks if c]
 
     def cite(self, c: list[Any]) -> str:
         citations, rendered = c

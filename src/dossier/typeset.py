@@ -73,25 +73,40 @@ def _located(message: str, css_name: str) -> Problem:
     return Problem(Location(css_name, 1, 1), f"typesetting: {message}")
 
 
-def _check_footnotes(document: Any) -> None:
-    """Fail on a footnote taller than a page: WeasyPrint 70 cannot split a footnote, and
-    moves it whole to the next page, where it would run over the text and the header."""
+def _overflowing_notes(document: Any) -> list[tuple[int, str, str]]:
+    """(page, note id, where written) of each footnote on a page whose footnote area runs above
+    the page's content box: WeasyPrint 70 cannot split a footnote and moves one that does not
+    fit whole to the next page, where a note taller than the page runs over text and header."""
     from weasyprint.formatting_structure.boxes import FootnoteAreaBox
 
-    problems = []
+    out = []
     for number, page in enumerate(document.pages, 1):
         box = page._page_box  # noqa: SLF001 - WeasyPrint exposes the laid-out tree only here
         for area in (c for c in box.children if isinstance(c, FootnoteAreaBox)):
             if area.position_y < box.content_box_y() - 0.5:
                 for note in area.children:
-                    where = (note.element.get("data-src") or "") if note.element is not None else ""
-                    file, _, rest = where.rpartition(":")
-                    file, _, line = file.rpartition(":")
-                    loc = Location(file, int(line), int(rest)) if file and line.isdigit() and rest.isdigit() else Location("?", 1, 1)
-                    problems.append(Problem(loc, f"footnote too long for page {number}: a footnote cannot break across pages, "
-                                                 "expected a shorter note (or the text in the body)"))
-    if problems:
-        raise DossierError(problems)
+                    element = note.element
+                    if element is not None:
+                        out.append((number, element.get("data-note") or "", element.get("data-src") or ""))
+    return out
+
+
+def _split_notes(html: str, notes: set[str]) -> str:
+    """Split the given footnotes at their break points into a note and its continuations."""
+    for ident in notes:
+        html = html.replace(f'<wbr class="fn-split" data-note="{ident}">', '</span><span class="footnote footnote-cont">')
+    return html
+
+
+def _too_tall(overflowing: list[tuple[int, str, str]]) -> DossierError:
+    problems = []
+    for number, _ident, where in overflowing:
+        file, _, col = where.rpartition(":")
+        file, _, line = file.rpartition(":")
+        loc = Location(file, int(line), int(col)) if file and line.isdigit() and col.isdigit() else Location("?", 1, 1)
+        problems.append(Problem(loc, f"footnote too long for page {number}: even split between its sentences it does not fit, "
+                                     "expected a shorter note (or the text in the body)"))
+    return DossierError(problems)
 
 
 SecondPass = Callable[[dict[str, int]], tuple[str, str]]
@@ -123,10 +138,18 @@ def typeset(
             return HTML(string=html, base_url=base, url_fetcher=fetcher).render(stylesheets=[stylesheet])
 
         document = lay_out(html, css)
+        split: set[str] = set()
+        overflowing = _overflowing_notes(document)
+        if overflowing:  # split the too-tall notes between sentences so they continue overleaf
+            split = {ident for _page, ident, _where in overflowing if ident}
+            html = _split_notes(html, split)
+            document = lay_out(html, css)
         if second_pass is not None:
             pages = {name: number for number, page in enumerate(document.pages, 1) for name in page.anchors}
-            document = lay_out(*second_pass(pages))
-        _check_footnotes(document)
+            html, css = second_pass(pages)
+            document = lay_out(_split_notes(html, split), css)
+        if overflowing := _overflowing_notes(document):
+            raise _too_tall(overflowing)
         pdf = document.write_pdf()
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
