@@ -48,7 +48,7 @@ def test_email_and_escaped_at_are_not_citations(dossier_copy: Path) -> None:
 
 def test_footnote_becomes_a_footnote_span(dossier_copy: Path) -> None:
     html = _summary_html(dossier_copy, "Text.^[A note with [@ulfstein1995, p. 2].]")
-    assert re.search(r'<span class="footnote" data-src="[^"]+/dossier.yaml:12:8">A note with <span class="citation"', html)
+    assert re.search(r'<span class="footnote" data-note="n1" data-src="[^"]+/dossier.yaml:12:8">A note with <span class="citation"', html)
 
 
 def test_lang_span(dossier_copy: Path) -> None:
