@@ -121,7 +121,7 @@ def prepare(root: Path) -> Prepared:
     richtext.check_keys(keys, known, report)
     dirs = render.theme_dirs(root)
     families, theme_file = _theme_fonts(dirs)
-    fonts.check_texts(_all_texts(d, docs), fonts.coverage(families, theme_file), report)
+    fonts.check_texts(_all_texts(docs), fonts.coverage(families, theme_file), report)
     try:
         formatted = richtext.format_dossier(d, entries, csl, report)
     except DossierError:
@@ -139,24 +139,25 @@ def prepare(root: Path) -> Prepared:
 
 
 def _theme_fonts(dirs: list[Path]) -> tuple[tuple[str, ...], str]:
-    for d in dirs:
-        path = d / "theme.yaml"
-        if path.is_file():
-            node, src = load.load_yaml(path, display(path))
-            report = Report()
-            m = model.FieldReader(report, src, model.Dossier(root=d, title=model.Text("", Location(src.name)))).mapping(
-                node, "theme.yaml", ("fonts",), ("fonts",)
-            )
-            report.check()
-            assert m is not None
-            families = tuple(n.value for n in getattr(m["fonts"], "value", []) if isinstance(n, yaml.ScalarNode))
-            if not families:
-                raise DossierError.at(load.location(src.name, m["fonts"]), "fonts: expected a list of font family names")
-            return families, src.name
-    raise DossierError.at(Location("templates/theme.yaml", 1, 1), "theme.yaml not found, expected the theme to name its fonts")
+    """The font families the theme names in theme.yaml (the dossier's own first), and that file."""
+    path = next((d / "theme.yaml" for d in dirs if (d / "theme.yaml").is_file()), None)
+    if path is None:
+        raise DossierError.at(Location("templates/theme.yaml", 1, 1), "theme.yaml not found, expected the theme to name its fonts")
+    node, src = load.load_yaml(path, display(path))
+    fonts_node = None
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value != "fonts":
+                raise DossierError.at(load.location(src.name, key), f"unknown key '{key.value}' in theme.yaml, expected fonts")
+            fonts_node = value
+    families = tuple(n.value for n in getattr(fonts_node, "value", []) if isinstance(n, yaml.ScalarNode) and n.value)
+    if not isinstance(fonts_node, yaml.SequenceNode) or not families:
+        raise DossierError.at(load.location(src.name, fonts_node or node or Location(src.name, 1, 1)),
+                              "fonts: expected a list of font family names")
+    return families, src.name
 
 
-def _all_texts(d: model.Dossier, docs: dict[str, tuple[yaml.Node | None, load.SourceFile]]) -> list[model.Text]:
+def _all_texts(docs: Docs) -> list[model.Text]:
     """Every scalar of every content file, for the glyph check."""
     out: list[model.Text] = []
 
