@@ -15,7 +15,6 @@ only carry `lang`. Each refusal is a located error.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -162,17 +161,6 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
 
 def _csl_lang(lang: str) -> str:
     return "en-US" if lang == "en" else lang
-
-
-def digest(fields: list[Field], entries: list[Entry], csl: Path, lang: str) -> str:
-    """A hash of everything pandoc sees, for callers that cache its answer."""
-    h = hashlib.sha256()
-    h.update(json.dumps([[f.key, f.text, f.mode] for f in fields], ensure_ascii=False).encode())
-    h.update(json.dumps([e.csl for e in entries], ensure_ascii=False, sort_keys=True).encode())
-    h.update(csl.read_bytes())
-    h.update(lang.encode())
-    h.update(BRIDGE.read_bytes())
-    return h.hexdigest()
 
 
 def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) -> Formatted:
