@@ -380,15 +380,24 @@ class _Renderer:
         continuation notes that WeasyPrint carries over to the next page."""
         self.out.notes += 1
         if self.trusted or self.f is None:  # a note made by citeproc (notes styles): short
-            return '<span class="footnote">' + "<br>".join(self.note_parts(blocks)) + "</span>"
+            return '<span class="footnote">' + self.note_body(blocks, None) + "</span>"
         ident = f"n{self.out.notes}"
-        split = f'<wbr class="fn-split" data-note="{ident}">'
-        body = "<br>".join(split.join(self.note_chunks(b["c"])) if b["t"] in ("Para", "Plain") else self.block(b) for b in blocks)
+        body = self.note_body(blocks, f'<wbr class="fn-split" data-note="{ident}">')
         where = escape(str(self.where("^[")))
         return f'<span class="footnote" data-note="{ident}" data-src="{where}">{body}</span>'
 
-    def note_parts(self, blocks: list[dict[str, Any]]) -> list[str]:
-        return [self.inlines(b["c"]) if b["t"] in ("Para", "Plain") else self.block(b) for b in blocks]
+    def note_body(self, blocks: list[dict[str, Any]], split: str | None) -> str:
+        """A note's blocks, paragraphs joined by line breaks (a note is set inline at the foot of
+        the page) and, given a `split` marker, with it between its chunks of sentences."""
+        parts = []
+        for b in blocks:
+            if b["t"] not in ("Para", "Plain"):
+                parts.append(self.block(b))
+            elif split is None:
+                parts.append(self.inlines(b["c"]))
+            else:
+                parts.append(split.join(self.note_chunks(b["c"])))
+        return "<br>".join(parts)
 
     def note_chunks(self, inlines: list[dict[str, Any]]) -> list[str]:
         """The inlines of a note paragraph as HTML chunks of about NOTE_CHUNK characters,
