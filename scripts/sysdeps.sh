@@ -3,7 +3,8 @@
 # fontconfig and the Noto fonts (Latin, Cyrillic, Japanese), HarfBuzz's subsetter
 # (without it WeasyPrint subsets fonts slowly, see shared notes), Pango,
 # poppler-utils and qpdf (tests, previews) and Debian's pandoc (the reference
-# the citation tests compare with). Installs with apt-get when it can.
+# the citation tests compare with). Installs with apt-get when it can;
+# `--check` only reports what is missing (exit status 1) and installs nothing.
 set -euo pipefail
 
 missing=()
@@ -11,8 +12,14 @@ need() { # need PACKAGE TEST...
   local pkg=$1; shift
   if ! "$@" >/dev/null 2>&1; then missing+=("$pkg"); fi
 }
-has_family() { fc-list ":family=$1" family | grep -q .; }
-has_lib() { ldconfig -p | grep -q "$1"; }
+# No `cmd | grep -q` here: under pipefail, grep -q exiting at its first match
+# makes the writer die of SIGPIPE, and the check fails at random (seen in CI).
+has_family() { [ -n "$(fc-list ":family=$1" family)" ]; }
+has_lib() {
+  local cache
+  cache=$(PATH="$PATH:/sbin:/usr/sbin" ldconfig -p) || return 1
+  [[ $cache == *"$1"* ]]
+}
 
 need fontconfig command -v fc-list
 if command -v fc-list >/dev/null 2>&1; then
@@ -33,12 +40,12 @@ need pandoc command -v pandoc
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
-if [ "${1:-}" = "--verify" ]; then
-  echo "error: still missing after installing: ${missing[*]}" >&2
-  exit 1
-fi
 # shellcheck disable=SC2207
 missing=($(printf '%s\n' "${missing[@]}" | sort -u))
+case "${1:-}" in
+  --verify) echo "error: still missing after installing: ${missing[*]}" >&2; exit 1 ;;
+  --check) echo "missing system packages: ${missing[*]}" >&2; exit 1 ;;
+esac
 echo "dossier needs these system packages: ${missing[*]}" >&2
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
