@@ -369,3 +369,52 @@ def test_example_dossier_cites_in_both_chicago_styles(tmp_path: Path, style: str
         assert len(cite_notes) == summary.count('<span class="citation"')
     else:
         assert cite_notes == []
+
+
+# -- BibTeX: titles keep their case as pandoc reads them for the document's language -----
+
+_BIBTEX = """\
+@book{lensen1959,
+  author = {Lensen, George Alexander},
+  title = {The Russian Push Toward Japan: Russo-Japanese Relations, 1697--1875},
+  publisher = {Princeton University Press},
+  address = {Princeton},
+  year = {1959}
+}
+@article{anon1855,
+  author = {{Anonym}},
+  title = {Nachrichten aus Japan},
+  journaltitle = {Allgemeine Zeitung},
+  date = {1855-06}
+}
+@book{mueller2001,
+  author = {Müller, Hans},
+  title = {Die Kurilen und das Völkerrecht},
+  publisher = {Duncker \\& Humblot},
+  address = {Berlin},
+  year = {2001},
+  langid = {german}
+}
+"""
+
+
+@pytest.mark.parametrize(("lang", "user_lang"), [("de", "C.UTF-8"), ("ru", "en_US.UTF-8"), ("en-US", "ja_JP.UTF-8")])
+def test_bibtex_entries_match_pandoc_in_the_dossier_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, user_lang: str
+) -> None:
+    """A .bib is read as pandoc reads it for a document in that `lang`; the user's LANG plays no part."""
+    root = tmp_path / "dossier"
+    root.mkdir()
+    (root / "bibliography.bib").write_text(_BIBTEX, encoding="utf-8")
+    (root / "dossier.yaml").write_text(f"title: BibTeX\nlanguage: {lang}\nsummary: '[@lensen1959; @anon1855; @mueller2001]'\n")
+    monkeypatch.setenv("LANG", user_lang)
+    p = prepare(root)
+    ours = [(key, normalise("".join(_html(str(h)).all))) for key, h in p.formatted.bibliography]
+    proc = subprocess.run(
+        [pandoc_path(), "--citeproc", "--csl", str(STYLES_DIR / "chicago-author-date.csl"), "--bibliography", str(root / "bibliography.bib"),
+         "-f", "markdown", "-t", "json", "-M", f"lang={lang}"],
+        input=b"---\nnocite: '@*'\n---\n", capture_output=True, timeout=120, env={**os.environ, "LANG": "C.UTF-8"}, check=True,
+    )
+    assert ours == _ast_output(json.loads(proc.stdout)).bibliography
+    if lang == "de":
+        assert any("„Nachrichten aus Japan“" in text for _, text in ours)

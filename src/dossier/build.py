@@ -89,7 +89,7 @@ def _bibliography(root: Path, d: model.Dossier, docs: Docs, report: Report) -> l
             continue
         node, src = docs[name]
         if name.endswith(".bib"):
-            entries += cite.read_bibtex(src, richtext.pandoc_path(), report, ids)
+            entries += cite.read_bibtex(src, richtext.pandoc_path(), d.language, report, ids)
         else:
             entries += cite.read_bibliography(node, src, report, ids)
     return entries

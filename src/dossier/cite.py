@@ -263,12 +263,25 @@ def json_to_nodes(text: str, name: str) -> Node | None:
     return node
 
 
-def read_bibtex(src: SourceFile, pandoc: str, report: Report, ids: dict[str, Location] | None = None) -> list[Entry]:
-    """Entries of a BibTeX/BibLaTeX file, converted to CSL-JSON by pandoc."""
+def read_bibtex(
+    src: SourceFile, pandoc: str, lang: str, report: Report, ids: dict[str, Location] | None = None
+) -> list[Entry]:
+    """Entries of a BibTeX/BibLaTeX file, converted to CSL-JSON by pandoc.
+
+    Pandoc turns the titles of English entries (those without a `langid` when the
+    default language is English) into sentence case, which CSL title-cases back only
+    for English; its BibTeX reader takes that default from `LANG`. `LANG` is set to
+    the dossier's language, as pandoc does when it reads a `.bib` for a document of
+    that `lang`, so a German dossier keeps "Nachrichten aus Japan" and the user's own
+    locale never changes the result.
+    """
+    import os
     import subprocess
 
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
+    env["LANG"] = lang
     proc = subprocess.run(
-        [pandoc, "-f", "biblatex", "-t", "csljson"], input=src.text.encode("utf-8"), capture_output=True, timeout=60
+        [pandoc, "-f", "biblatex", "-t", "csljson"], input=src.text.encode("utf-8"), capture_output=True, timeout=60, env=env
     )
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
