@@ -66,6 +66,7 @@ def _read_one(root: Path, name: str, docs: Docs, report: Report) -> None:
             docs[name] = (node, load.SourceFile(shown, text))
     except DossierError as exc:
         report.problems.extend(exc.problems)
+        report.unreadable.add(name)
 
 
 def _bibliography(root: Path, d: model.Dossier, docs: Docs, report: Report) -> list[cite.Entry]:
@@ -118,7 +119,8 @@ def prepare(root: Path) -> Prepared:
     known = {e.id for e in entries}
     keys = [k for e in d.chronology for k in e.sources] + [x.source for x in d.excerpts]
     keys += [k for i in d.interpretations for k in i.sources]
-    richtext.check_keys(keys, known, report)
+    if not richtext.bibliography_unreadable(report):
+        richtext.check_keys(keys, known, report)
     dirs = render.theme_dirs(root)
     families, theme_file = _theme_fonts(dirs)
     fonts.check_texts(_all_texts(docs), fonts.coverage(families, theme_file), report)
@@ -131,7 +133,7 @@ def prepare(root: Path) -> Prepared:
         if not i.sources and id(i.text) not in formatted.citing:
             report.error(i.text.loc, f"interpretation '{i.party.value}' cites no source, expected a citation in 'text' or a 'sources' list")
     cited = formatted.cited | set(k.value for k in keys)
-    for e in entries:
+    for e in entries if not report.unreadable else []:  # what cites them may be in the unreadable file
         if e.id not in cited:
             report.warning(e.loc, f"entry '{e.id}' is cited nowhere; it is still listed in the bibliography")
     report.check()

@@ -63,6 +63,10 @@ class Report:
     """Collects the problems of one build, in the order they were found."""
 
     problems: list[Problem] = field(default_factory=list)
+    # Files of the dossier that could not be read at all (a syntax error, say). What
+    # they would define is unknown, so checks that need it (links to ids, citation
+    # keys) are skipped rather than reported as false knock-on errors.
+    unreadable: set[str] = field(default_factory=set)
 
     def error(self, location: Location, message: str) -> None:
         self.problems.append(Problem(location, message))

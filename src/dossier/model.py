@@ -428,7 +428,7 @@ def _present(section: str, docs: dict[str, Any], bib_present: bool, d: Dossier, 
         return bool(d.names)
     if section == "bibliography":
         return bib_present
-    return SECTION_FILES[section] in docs
+    return SECTION_FILES[section] in docs or (d.root / SECTION_FILES[section]).is_file()  # present, if unreadable
 
 
 def _sections(r: FieldReader, node: Node | None, docs: dict[str, Any], d: Dossier) -> list[str]:

@@ -163,14 +163,23 @@ def _csl_lang(lang: str) -> str:
     return "en-US" if lang == "en" else lang
 
 
+ID_FILES = {"chronology.yaml", "excerpts.yaml", "interpretations.yaml"}  # files that define ids (dossier.yaml aside)
+
+
+def bibliography_unreadable(report: Report) -> bool:
+    """Whether a bibliography file could not be read (every other content file defines ids)."""
+    return bool(report.unreadable - ID_FILES - {"dossier.yaml"})
+
+
 def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) -> Formatted:
     """Parse, cite and render every field; report every content error found."""
     fields = fields_in_order(d)
-    known = {e.id for e in entries}
+    # None: a file that would define them could not be read, so they are not checked.
+    known = None if bibliography_unreadable(report) else {e.id for e in entries}
+    ids = None if report.unreadable & ID_FILES else set(d.ids) | set(SECTIONS)
     ast = run_pandoc(fields, entries, csl, d.language)
     divs = {b["c"][0][0]: b["c"][1] for b in ast["blocks"] if b["t"] == "Div"}
     out = Formatted()
-    ids = set(d.ids) | set(SECTIONS)
     for f in fields:
         r = _Renderer(f, report, d.root, ids, known, out)
         blocks = divs.get(f.key, [])
@@ -215,7 +224,7 @@ def _attr_html(ident: str = "", classes: Iterable[str] = (), lang: str | None = 
 class _Renderer:
     """Pandoc AST → HTML for one field, checking what content may do."""
 
-    def __init__(self, f: Field | None, report: Report, root: Path, ids: set[str], known: set[str], out: Formatted):
+    def __init__(self, f: Field | None, report: Report, root: Path, ids: set[str] | None, known: set[str] | None, out: Formatted):
         self.f = f
         self.report = report
         self.root = root
@@ -421,7 +430,7 @@ class _Renderer:
             assert self.f is not None
             self.out.citing.add(id(self.f.owner))
             for key in keys:
-                if key not in self.known:
+                if self.known is not None and key not in self.known:
                     if self.f.mode == "cite":
                         continue  # reported, at the list item, by check_keys()
                     self.error("@" + key, f"citation key '{key}' is not in the bibliography, expected one of its ids")
@@ -447,7 +456,7 @@ class _Renderer:
             ident = target[1:]
             if self.trusted and ident.startswith("ref-"):
                 return f'<a class="cite-link" href="#{escape(ident)}">{text}</a>'
-            if ident not in self.ids:
+            if self.ids is not None and ident not in self.ids:
                 self.error(target, f"link to '#{ident}', but no id '{ident}' exists, expected the id of an event, excerpt, interpretation or section")
                 return text
             return f'<a class="xref" href="#{escape(ident)}">{text}</a>'
