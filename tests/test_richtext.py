@@ -113,3 +113,16 @@ def test_image_from_assets(dossier_copy: Path) -> None:
     (dossier_copy / "assets").mkdir()
     (dossier_copy / "assets" / "map.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     assert '<img src="assets/map.svg" alt="map">' in _summary_html(dossier_copy, "![map](assets/map.svg)")
+
+
+def test_excerpt_text_prints_handles_and_escaped_keys_as_written(dossier_copy: Path) -> None:
+    """Quoted wording cites nothing: an @handle, an e-mail and \\@key stay text (a key in
+    the bibliography written bare is an error: tests/fixtures/invalid/excerpt-text-cites)."""
+    path = dossier_copy / "excerpts.yaml"
+    path.write_text(path.read_text().replace(
+        "over the Archipelago of Spitsbergen.",
+        "over the Archipelago of Spitsbergen, as @MID_RF wrote to info@example.org (\\@ulfstein1995).",
+    ))
+    p = prepare(dossier_copy)
+    html = re.sub(r"<[^>]+>", "", str(p.formatted.html[id(p.dossier.excerpts[0].text)]))
+    assert "as @MID_RF wrote to info@example.org (@ulfstein1995)." in html

@@ -183,6 +183,8 @@ def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) 
     for f in fields:
         r = _Renderer(f, report, d.root, ids, known, out)
         blocks = divs.get(f.key, [])
+        if f.mode == "quote" and known:
+            _no_citations_in_quotes(f, r, known)
         if f.mode == "inline":
             html = r.inline_field(blocks)
         elif f.mode == "cite":
@@ -199,6 +201,26 @@ def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) 
             ident = block["c"][0][0]
             out.bibliography.append((ident.removeprefix("ref-"), Markup(bib.blocks(block["c"][1], trusted=True))))
     return out
+
+
+# `@key` as pandoc would read it, were citations on: not after a letter, digit or `\`.
+_QUOTED_KEY = re.compile(r"(?<![\w\\])@(\w[\w:.#$%&+?<>~/-]*)")
+
+
+def _no_citations_in_quotes(f: Field, r: _Renderer, known: set[str]) -> None:
+    """Excerpt text is quoted wording and cites nothing: it prints `@x` as it stands.
+
+    A handle such as `@MID_RF` in a quoted post stays literal text; `[@key]` naming
+    an entry of the bibliography is a citation in the wrong place, an error.
+    """
+    for m in _QUOTED_KEY.finditer(f.text):
+        key = m.group(1).rstrip(":.#$%&+?<>~/-")
+        if key in known:
+            r.error(
+                "@" + key,
+                f"citation '@{key}' in an excerpt's text, which is the document's own wording and cites nothing;"
+                " expected the source in 'source' and 'locator' (write \\@ for a literal @)",
+            )
 
 
 def _first_inlines(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
