@@ -113,3 +113,17 @@ def test_style_terms_follow_the_dossier_language(dossier_copy: Path) -> None:
     bib = _bib_text(dossier_copy)
     assert "Dupont, Jean, et Paul Martin. s.\u00a0d. Les îles. Gallimard." in bib
     assert "«\u00a0An entry nobody cites\u00a0»" in bib
+
+
+def test_notes_style_sources_lines_print_the_citation_not_a_lone_note_number(dossier_copy: Path) -> None:
+    """`Source`, `Sources:` and `See also:` lines hold the note's text itself in a notes style."""
+    path = dossier_copy / "dossier.yaml"
+    path.write_text(path.read_text().replace("chicago-author-date", "chicago-notes-bibliography"))
+    p = prepare(dossier_copy)
+    excerpt = str(p.formatted.sources[id(p.dossier.excerpts[0])])
+    assert "footnote" not in excerpt
+    assert "Treaty Concerning the Archipelago of Spitsbergen" in re.sub(r"<[^>]+>", "", excerpt)
+    event = next(e for e in p.dossier.chronology if e.sources)
+    assert "footnote" not in str(p.formatted.sources[id(event)])
+    summary = str(p.formatted.html[id(p.dossier.summary)])
+    assert '<span class="footnote">' in summary  # citations in running text are still notes

@@ -37,7 +37,7 @@ def test_error_lines_count_and_status(dossier_copy: Path, capsys: pytest.Capture
     err = capsys.readouterr().err.splitlines()
     assert err == [
         f"{dossier_copy}/chronology.yaml:1:9: date: 1956-02-30 is not on the calendar, expected a day 01–29",
-        f"{dossier_copy}/chronology.yaml:3:3: unknown key 'titel' in event, expected one of: date, title, text, sources, id",
+        f"{dossier_copy}/chronology.yaml:3:3: unknown key 'titel' in event (a typo of 'title'?), expected one of: date, title, text, sources, id",
         "dossier: stopped with 2 error(s); nothing was written",
     ]
 

@@ -126,3 +126,9 @@ def test_excerpt_text_prints_handles_and_escaped_keys_as_written(dossier_copy: P
     p = prepare(dossier_copy)
     html = re.sub(r"<[^>]+>", "", str(p.formatted.html[id(p.dossier.excerpts[0].text)]))
     assert "as @MID_RF wrote to info@example.org (@ulfstein1995)." in html
+
+
+def test_cross_reference_inside_parentheses_prints_its_page_after_a_comma(dossier_copy: Path) -> None:
+    html = _summary_html(dossier_copy, "Signed (see [Article 1](#art1)), then (the [signing](#signing) (1920)) and [the list](#chronology).")
+    links = re.findall(r'<a class="([^"]+)" href="#(\w+)"', html)
+    assert links == [("xref in-parens", "art1"), ("xref", "signing"), ("xref", "chronology")]

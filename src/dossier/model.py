@@ -14,6 +14,7 @@ Rich text is only captured here; `richtext.py` parses it.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,7 @@ class Dossier:
     title: Text
     language: str = "en"
     subtitle: Text | None = None
+    short_title: Text | None = None  # extension: the running head's title, when `title` is long
     series: Text | None = None
     number: Text | None = None
     disclaimer: RichText | None = None
@@ -210,7 +212,9 @@ class FieldReader:
             if name.startswith("x-"):
                 continue
             if name not in allowed:
-                self.error(key, f"unknown key '{name}' in {what}, expected one of: {', '.join(allowed)}")
+                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)
+                hint = f" (a typo of '{close[0]}'?)" if close else ""
+                self.error(key, f"unknown key '{name}' in {what}{hint}, expected one of: {', '.join(allowed)}")
                 continue
             out[name] = value
         for name in required:
@@ -312,7 +316,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     placeholder = Dossier(root=root, title=Text("", Location(src.name, 1, 1)))
     r = FieldReader(report, src, placeholder)
     allowed = (
-        "title", "subtitle", "edition", "version", "language", "authors", "organisation", "marking",
+        "title", "subtitle", "short_title", "edition", "version", "language", "authors", "organisation", "marking",
         "summary", "key_facts", "citation_style", "paper", "sections",
         "series", "number", "disclaimer", "questions", "names", "bibliography", "backrefs",
     )
@@ -323,6 +327,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     d.extra = r.extras(node)
     d.title = r.text(m.get("title"), "title") or d.title
     d.subtitle = r.text(m.get("subtitle"), "subtitle")
+    d.short_title = r.text(m.get("short_title"), "short_title")
     d.edition = r.date(m.get("edition"), "edition")
     d.version = r.text(m.get("version"), "version")
     lang = r.text(m.get("language"), "language")

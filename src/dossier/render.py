@@ -19,21 +19,34 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from . import words
 from .dates import DateValue, format_date
 from .errors import DossierError, Location, display
-from .model import Dossier, Name
+from .model import SECTIONS, Dossier, Name
 from .richtext import Formatted
 
 THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
 TIMELINE_WIDTH_MM = 160.0  # fits the text block of A4 and US Letter in the default theme
-SECTION_TITLES = {
-    "summary": "Summary",
-    "names": "Places and names",
-    "chronology": "Chronology",
-    "excerpts": "Primary texts",
-    "interpretations": "Interpretations",
-    "bibliography": "Bibliography",
-}
+RUNNING_TITLE_WIDTH = 76  # columns (a CJK character counts two) that fit the running head on one line
+
+
+def running_title(d: Dossier) -> str:
+    """The title in the running head: `short_title`, else `title`, cut at a word before it wraps."""
+    import unicodedata
+
+    if d.short_title is not None:
+        return d.short_title.value
+    title = " ".join(d.title.value.split())
+    widths = [2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in title]
+    if sum(widths) <= RUNNING_TITLE_WIDTH:
+        return title
+    end, used = 0, 0
+    while used + widths[end] <= RUNNING_TITLE_WIDTH - 1:
+        used += widths[end]
+        end += 1
+    cut = title.rfind(" ", 0, end + 1)
+    head = title[: cut if cut > end // 2 else end].rstrip(" ,;:–—-")
+    return head + "…"
 
 
 def theme_dirs(root: Path, theme: Path | None = None) -> list[Path]:
@@ -107,7 +120,11 @@ def render_html(
         """Language tags of the names' forms, in order of first use: the columns of the names table."""
         return list(dict.fromkeys(tag for n in names for tag in n.forms))
 
-    env.filters.update(rich=rich, sources=sources, date=date, language_name=language_name, form_languages=form_languages)
+    env.filters.update(
+        rich=rich, sources=sources, date=date, language_name=language_name, form_languages=form_languages,
+        fill=words.fill, css_content=words.css_content,
+    )
+    theme_words = words.theme_words(dirs, language)
     timeline = Markup("")
     if "chronology" in d.sections and d.chronology:
         from .timeline import TimelineEvent, timeline_html
@@ -119,7 +136,9 @@ def render_html(
         "timeline": timeline,
         "d": d,
         "sections": d.sections,
-        "section_titles": SECTION_TITLES,
+        "words": theme_words,
+        "section_titles": {s: theme_words[s] for s in SECTIONS},
+        "running_title": running_title(d),
         "bibliography": formatted.bibliography,
         "has_notes": formatted.notes > 0,
         "cited_on": cited_on or {},

@@ -223,6 +223,25 @@ def _no_citations_in_quotes(f: Field, r: _Renderer, known: set[str]) -> None:
             )
 
 
+def _in_parens(items: list[dict[str, Any]], n: int) -> bool:
+    """Whether the inline at `n` is the last thing inside parentheses: `(… [x](#id))`."""
+    after = items[n + 1] if n + 1 < len(items) else None
+    if not (after and after["t"] == "Str" and after["c"].startswith(")")):
+        return False
+    depth = 0
+    for item in reversed(items[:n]):
+        if item["t"] != "Str":
+            continue
+        for ch in reversed(item["c"]):
+            if ch == ")":
+                depth += 1
+            elif ch == "(":
+                if depth == 0:
+                    return True
+                depth -= 1
+    return False
+
+
 def _first_inlines(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for b in blocks:
         if b["t"] in ("Para", "Plain"):
@@ -351,7 +370,14 @@ class _Renderer:
 
     # -- inlines -----------------------------------------------------------
     def inlines(self, items: list[dict[str, Any]]) -> str:
-        return "".join(self.inline(i) for i in items)
+        out = []
+        for n, item in enumerate(items):
+            html = self.inline(item)
+            if html.startswith('<a class="xref"') and _in_parens(items, n):
+                # "(see [the chronology](#x))" prints "(see the chronology, p. 10)", not "(… (p. 10))".
+                html = html.replace('<a class="xref"', '<a class="xref in-parens"', 1)
+            out.append(html)
+        return "".join(out)
 
     def plain_text(self, items: list[dict[str, Any]]) -> str:
         out = []
@@ -466,7 +492,12 @@ class _Renderer:
                 self.out.citations.setdefault(key, []).append(ident)
         saved, self.trusted = self.trusted, True
         try:
-            inner = self.inlines(rendered)
+            if self.f is not None and self.f.mode == "cite" and [x["t"] for x in rendered] == ["Note"]:
+                # A `sources` line in a notes style: the note's text printed in the line itself
+                # ("Source: Joint Declaration …, art. 9."), not a lone note number after a label.
+                inner = self.note_body(rendered[0]["c"], None)
+            else:
+                inner = self.inlines(rendered)
         finally:
             self.trusted = saved
         return f'<span class="citation"{_attr_html(ident)} data-cites="{escape(" ".join(keys))}">{inner}</span>'
