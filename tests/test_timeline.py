@@ -256,3 +256,10 @@ def test_links_in_the_pdf() -> None:
     dests = [str(a.get_object().get("/Dest")) for a in page.get("/Annots", [])]
     assert sorted(set(dests)) == ["memo", "signing"]
     assert dests.count("signing") == 2  # the mark and the label
+
+
+def test_month_ticks_are_standalone_month_names() -> None:
+    """Axis ticks name a month on its own: Russian 'май', not the genitive 'мая' of '1 мая'."""
+    events = [ev(f"1956-{m:02d}-10", f"event {m}") for m in range(1, 13)] * 2
+    months = {t.text for t in layout(events, language="ru").tick_labels if not t.year}
+    assert "май" in months and "мая" not in months

@@ -284,7 +284,7 @@ def _short_date(value: DateValue, language: str) -> str:
 def _month_names(language: str) -> tuple[str, ...]:
     from babel.dates import get_month_names
 
-    names = get_month_names("abbreviated", locale=_locale(language))
+    names = get_month_names("abbreviated", context="stand-alone", locale=_locale(language))  # axis ticks: nominative (ru "май", not "мая")
     return tuple(str(names[m]).rstrip(".") for m in range(1, 13))
 
 
