@@ -134,3 +134,17 @@ def test_a_footnote_that_cannot_be_split_is_a_located_error(dossier_copy: Path, 
     assert message.startswith(f"{dossier_copy}/dossier.yaml:17:23: footnote too long for page ")
     assert "even split between its sentences it does not fit" in message
     assert not out.exists()
+
+
+def test_the_package_ships_the_default_theme() -> None:
+    """A wheel (pip install without -e) carries templates/ as dossier/theme through a symlink."""
+    import tomllib
+
+    import dossier
+
+    root = Path(__file__).resolve().parents[1]
+    shipped = Path(dossier.__file__).parent / "theme"
+    assert shipped.resolve() == (root / "templates").resolve()
+    data = tomllib.loads((root / "pyproject.toml").read_text())
+    assert "theme/*" in data["tool"]["setuptools"]["package-data"]["dossier"]
+    assert {p.name for p in (root / "templates").iterdir()} <= {p.name for p in shipped.iterdir()}
