@@ -6,7 +6,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from dossier.build import prepare
+from dossier.errors import DossierError
 
 
 def _bib_text(root: Path) -> str:
@@ -127,3 +130,17 @@ def test_notes_style_sources_lines_print_the_citation_not_a_lone_note_number(dos
     assert "footnote" not in str(p.formatted.sources[id(event)])
     summary = str(p.formatted.html[id(p.dossier.summary)])
     assert '<span class="footnote">' in summary  # citations in running text are still notes
+
+
+def test_bibtex_url_that_is_not_a_web_address_is_an_error_at_its_entry(dossier_copy: Path) -> None:
+    (dossier_copy / "bibliography.yaml").unlink()
+    (dossier_copy / "bibliography.bib").write_text(
+        "@book{ulfstein1995,\n  title = {The Svalbard Treaty},\n  year = {1995}\n}\n"
+        "@misc{treaty1920,\n  title = {Treaty},\n  url = {javascript:alert(1)},\n  date = {1920-02-09}\n}\n"
+    )
+    with pytest.raises(DossierError) as info:
+        prepare(dossier_copy)
+    assert [str(p) for p in info.value.problems] == [
+        f"{dossier_copy}/bibliography.bib:5:1: entry 'treaty1920': URL: 'javascript:alert(1)' is not a web address,"
+        " expected one starting http:// or https:// with no spaces"
+    ]

@@ -50,3 +50,31 @@ def test_kill_at_any_moment_leaves_previous_pdf(dossier_copy: Path, tmp_path: Pa
         data = out.read_bytes()
         assert data == previous or (data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]), delay
         previous = data
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_runaway_template_loop_stops_at_its_line(dossier_copy: Path, tmp_path: Path, command: str) -> None:
+    from dossier.build import check
+
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "contents.html").write_text(
+        "<nav>\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n</nav>\n"
+    )
+    limits = Limits(render_seconds=1)
+    with pytest.raises(DossierError) as info:
+        build(dossier_copy, tmp_path / "o.pdf", limits) if command == "build" else check(dossier_copy, limits)
+    assert [str(p) for p in info.value.problems] == [
+        f"{dossier_copy}/templates/contents.html:2:1: rendering the templates took longer than 1 s,"
+        " expected less (a runaway loop in a template?)"
+    ]
+
+
+def test_template_that_builds_a_huge_string_stops_at_the_memory_ceiling(dossier_copy: Path) -> None:
+    from dossier.build import check
+
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "contents.html").write_text('<nav>{{ "x" * 4000000000 }}</nav>\n')
+    with pytest.raises(DossierError) as info:
+        check(dossier_copy, Limits(memory_mib=1024))
+    message = str(info.value.problems[0])
+    assert message == f"{dossier_copy}/templates/contents.html:1:1: template needed more memory than the ceiling allows, expected less (see --memory)"

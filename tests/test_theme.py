@@ -136,6 +136,28 @@ def test_a_footnote_that_cannot_be_split_is_a_located_error(dossier_copy: Path, 
     assert not out.exists()
 
 
+def test_a_note_too_long_even_split_is_one_error_at_the_note(dossier_copy: Path, tmp_path: Path) -> None:
+    """Its parts and the short notes it pushes off the page are not reported on their own."""
+    path = dossier_copy / "dossier.yaml"
+    note = " ".join(f"Sentence {i} of a very long note that goes on and on to test how notes break across pages." for i in range(180))
+    path.write_text(path.read_text().replace("  Russian name:", f"  A long note follows.^[{note}] Then a short one.^[Short.]\n\n  Russian name:"))
+    with pytest.raises(DossierError) as info:
+        build(dossier_copy, tmp_path / "o.pdf")
+    assert [str(p).split(" for page ")[0] for p in info.value.problems] == [f"{dossier_copy}/dossier.yaml:17:23: footnote too long"]
+
+
+def test_a_note_longer_than_two_pages_fails_before_layout(dossier_copy: Path) -> None:
+    path = dossier_copy / "dossier.yaml"
+    note = "A sentence of the note. " * 900
+    path.write_text(path.read_text().replace("  Russian name:", f"  Long.^[{note}]\n\n  Russian name:"))
+    with pytest.raises(DossierError) as info:
+        check(dossier_copy)
+    assert [str(p) for p in info.value.problems] == [
+        f"{dossier_copy}/dossier.yaml:17:8: footnote of 21600 characters is too long for the foot of the page,"
+        " expected at most 20000 (about two pages of notes); put the text in the body"
+    ]
+
+
 def test_the_package_ships_the_default_theme() -> None:
     """A wheel (pip install without -e) carries templates/ as dossier/theme through a symlink."""
     import tomllib

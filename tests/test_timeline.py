@@ -263,3 +263,8 @@ def test_month_ticks_are_standalone_month_names() -> None:
     events = [ev(f"1956-{m:02d}-10", f"event {m}") for m in range(1, 13)] * 2
     months = {t.text for t in layout(events, language="ru").tick_labels if not t.year}
     assert "май" in months and "мая" not in months
+
+
+def test_the_calendar_s_first_and_last_days_draw() -> None:
+    lay = layout([ev("0001-01-01", "first"), ev("9999-12-31", "last"), ev("9999-12", "month"), ev("9999", "year")])
+    assert len(lay.marks) == 4

@@ -15,7 +15,7 @@ import yaml
 
 from . import cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report, display
-from .typeset import Limits
+from .typeset import Limits, run_limited, time_limit
 
 CONTENT_FILES = ("dossier.yaml", "chronology.yaml", "excerpts.yaml", "interpretations.yaml")
 
@@ -187,10 +187,12 @@ def render_prepared(p: Prepared) -> tuple[str, str]:
 def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     """Build the PDF of a dossier; on any error the previous PDF is left untouched."""
     from .output import write_atomic
-    from .typeset import typeset_limited
+    from .typeset import typeset
 
     p = prepare(root)
-    html, css = render_prepared(p)
+    limits = limits or Limits()
+    render_seconds = limits.render_ceiling()
+    where = Location(f"{display(root)}/dossier.yaml", 1, 1)
     epoch = None
     if p.dossier.edition is not None:
         s = p.dossier.edition.start
@@ -200,18 +202,32 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
         # The pages citing each entry are known only after layout: lay out twice.
         def second_pass(pages: dict[str, int]) -> tuple[str, str]:
             cited_on = render.backrefs(p.formatted.citations, pages)
-            return render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on)
+            with time_limit(render_seconds, where, "rendering the templates"):
+                return render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on)
 
-    pdf = typeset_limited(html, css, root, p.theme_dirs, epoch, limits or Limits(), second_pass)
+    def work() -> bytes:  # in a child process under the ceilings: templates are code too
+        with time_limit(render_seconds, where, "rendering the templates"):
+            html, css = render_prepared(p)
+        return typeset(html, css, root, p.theme_dirs, epoch, second_pass)
+
+    pdf = run_limited(work, limits, where, "typesetting")
     write_atomic(output, pdf)
     return p.report
 
 
-def check(root: Path) -> Report:
+def check(root: Path, limits: Limits | None = None) -> Report:
     """Everything but typesetting: every content and template error, no PDF; and the
     citation report: entries cited nowhere, entries lacking what their type needs."""
     p = prepare(root)
-    render_prepared(p)
+    limits = limits or Limits()
+    render_seconds = limits.render_ceiling()
+    where = Location(f"{display(root)}/dossier.yaml", 1, 1)
+
+    def work() -> None:
+        with time_limit(render_seconds, where, "rendering the templates"):
+            render_prepared(p)
+
+    run_limited(work, limits, where, "rendering the templates")
     for e in p.entries:
         lacking = cite.missing_fields(e)
         if lacking:

@@ -96,6 +96,19 @@ def is_note_style(path: Path) -> bool:
     return 'class="note"' in head
 
 
+LINK_VARS = ("URL", "DOI")
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+
+
+def link_problem(name: str, value: str) -> str | None:
+    """Why an entry's URL or DOI cannot be a live link in the PDF, or None if it can."""
+    if name == "URL" and not _URL.fullmatch(value):
+        return f"URL: '{value}' is not a web address, expected one starting http:// or https:// with no spaces"
+    if name == "DOI" and not re.fullmatch(r"(https?://(dx\.)?doi\.org/)?10\.\S+", value, re.IGNORECASE):
+        return f"DOI: '{value}' is not a DOI, expected e.g. 10.1000/xyz123 with no spaces"
+    return None
+
+
 class _EntryChecker:
     """Checks one CSL entry given as located YAML nodes."""
 
@@ -123,6 +136,8 @@ class _EntryChecker:
                 csl[name] = value.value
                 if name == "type":
                     type_node = value
+                if name in LINK_VARS and (problem := link_problem(name, value.value)):
+                    self.error(value, problem)
             elif name in NAME_VARS:
                 names = self.names(value, name)
                 if names is not None:
@@ -298,6 +313,9 @@ def read_bibtex(
             report.error(loc, f"duplicate bibliography id '{ident}' (first at {ids[ident]}), expected each id once")
             continue
         ids[ident] = loc
+        for name in LINK_VARS:
+            if isinstance(csl.get(name), str) and (problem := link_problem(name, csl[name])):
+                report.error(loc, f"entry '{ident}': {problem}")
         entries.append(Entry(ident, loc, csl))
     return entries
 

@@ -25,11 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     b.add_argument("-o", "--output", type=Path, default=Path("build/briefing.pdf"), help="PDF to write (default: build/briefing.pdf)")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
-    b.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="stop typesetting after this long (default: 300)")
-    b.add_argument("--memory", type=int, default=4096, metavar="MIB", help="stop typesetting above this much memory (default: 4096)")
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
     c.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
+    for p in (b, c):
+        p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                       help="stop rendering and typesetting after this long (default: 300; templates alone: 60)")
+        p.add_argument("--memory", type=int, default=4096, metavar="MIB",
+                       help="stop rendering and typesetting above this much memory (default: 4096)")
     return parser
 
 
@@ -48,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             _print(report.warnings)
             print(f"wrote {build.display(args.output)}", file=sys.stderr)
         else:
-            report = build.check(args.dossier)
+            report = build.check(args.dossier, build.Limits(args.timeout, args.memory))
             _print(report.warnings)
             print(f"{build.display(args.dossier)}: no errors, {len(report.warnings)} warning(s)", file=sys.stderr)
         return 0

@@ -41,6 +41,7 @@ _BASE = (
 )
 FORMATS = {"block": _BASE, "inline": _BASE, "quote": _BASE + "-citations", "cite": _BASE}
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+NOTE_MAX = 20000  # characters of one footnote: more can never fit (see typeset._overflowing_notes)
 NOTE_CHUNK = 450  # characters between the places a too-tall footnote may be split
 _REFDEF = re.compile(r"^( {0,3})\[(?=[^\]\n]+\]:)", re.MULTILINE)
 
@@ -439,6 +440,11 @@ class _Renderer:
         if self.trusted or self.f is None:  # a note made by citeproc (notes styles): short
             return '<span class="footnote">' + self.note_body(blocks, None) + "</span>"
         ident = f"n{self.out.notes}"
+        size = sum(len(self.plain_text(b["c"])) if b["t"] in ("Para", "Plain") else NOTE_MAX for b in blocks)
+        if size > NOTE_MAX:
+            # WeasyPrint carries a split note over one page at most: fail now, not after minutes of layout.
+            self.error("^[", f"footnote of {size} characters is too long for the foot of the page, expected at most "
+                              f"{NOTE_MAX} (about two pages of notes); put the text in the body")
         body = self.note_body(blocks, f'<wbr class="fn-split" data-note="{ident}">')
         where = escape(str(self.where("^[")))
         return f'<span class="footnote" data-note="{ident}" data-src="{where}">{body}</span>'
@@ -516,6 +522,8 @@ class _Renderer:
         scheme = target.split(":", 1)[0].lower() if ":" in target else ""
         if scheme in ("http", "https", "mailto"):
             return f'<a class="url" href="{escape(target)}">{text}</a>'
+        if self.f is None:  # a link citeproc made of an entry's URL: refused where the entry is checked
+            return text
         self.error(target, f"link target '{target}' is not allowed, expected #id, http:, https: or mailto:")
         return text
 

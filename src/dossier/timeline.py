@@ -241,18 +241,19 @@ def _first(p: PartialDate) -> date:
     return date(p.year, p.month or 1, p.day or 1)
 
 
-def _after(p: PartialDate) -> date:
-    """The day after the last day the partial date covers."""
+def _frac_after(p: PartialDate) -> float:
+    """The end of the last day the partial date covers, in fractional years (9999-12-31 included:
+    no `date` past the calendar's last day is built)."""
     if p.day:
-        return date.fromordinal(_first(p).toordinal() + 1)
-    if p.month:
-        return date(p.year + (p.month == 12), p.month % 12 + 1, 1)
-    return date(p.year + 1, 1, 1)
+        return _frac(_first(p)) + 1 / (366 if calendar.isleap(p.year) else 365)
+    if p.month and p.month < 12:
+        return _frac(date(p.year, p.month + 1, 1))
+    return float(p.year + 1)
 
 
 def _span(value: DateValue) -> tuple[float, float]:
     """The stretch of time a date covers, in fractional years (from its first day to the day after its last)."""
-    a, b = _frac(_first(value.start)), _frac(_after(value.end or value.start))
+    a, b = _frac(_first(value.start)), _frac_after(value.end or value.start)
     return (a, b) if a < b else (b, a + 1 / 365)  # (a range written backwards still draws)
 
 

@@ -16,7 +16,10 @@ import multiprocessing
 import os
 import re
 import resource
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -94,13 +97,22 @@ def _overflowing_notes(document: Any) -> list[tuple[int, str, str]]:
 def _split_notes(html: str, notes: set[str]) -> str:
     """Split the given footnotes at their break points into a note and its continuations."""
     for ident in notes:
-        html = html.replace(f'<wbr class="fn-split" data-note="{ident}">', '</span><span class="footnote footnote-cont">')
+        found = re.search(f'<span class="footnote" data-note="{re.escape(ident)}" data-src="([^"]*)">', html)
+        where = found.group(1) if found else ""  # each part names where the note is written
+        html = html.replace(
+            f'<wbr class="fn-split" data-note="{ident}">',
+            f'</span><span class="footnote footnote-cont" data-note="{ident}" data-src="{where}">',
+        )
     return html
 
 
 def _too_tall(overflowing: list[tuple[int, str, str]]) -> DossierError:
     problems = []
-    for number, _ident, where in overflowing:
+    seen = set()
+    for number, ident, where in overflowing:
+        if ident in seen:  # one line per note, at its first page, whatever number of parts overflow
+            continue
+        seen.add(ident)
         file, _, col = where.rpartition(":")
         file, _, line = file.rpartition(":")
         loc = Location(file, int(line), int(col)) if file and line.isdigit() and col.isdigit() else Location("?", 1, 1)
@@ -147,9 +159,13 @@ def typeset(
         if second_pass is not None:
             pages = {name: number for number, page in enumerate(document.pages, 1) for name in page.anchors}
             html, css = second_pass(pages)
-            document = lay_out(_split_notes(html, split), css)
+            html = _split_notes(html, split)
+            document = lay_out(html, css)
         if overflowing := _overflowing_notes(document):
-            raise _too_tall(overflowing)
+            # A long note that overruns pushes the short notes after it off the page as well:
+            # name the long ones (those split into parts), not their victims.
+            parts = {ident for ident in split if f'footnote-cont" data-note="{ident}"' in html}
+            raise _too_tall([o for o in overflowing if o[1] in parts] or overflowing)
         pdf = document.write_pdf()
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
@@ -170,6 +186,13 @@ class Limits:
 
     seconds: float = 300.0
     memory_mib: int = 4096
+    # Templates alone: the example renders in 0.1 s, so a minute means a runaway loop. Reported at
+    # the template line that was running (the whole-run ceiling can only name the dossier).
+    render_seconds: float = 60.0
+
+    def render_ceiling(self) -> float:
+        """Seconds for the templates alone; 0 (none) where the whole run's ceiling is as tight."""
+        return self.render_seconds if self.render_seconds < self.seconds else 0
 
 
 def _peak_address_space() -> int:
@@ -184,12 +207,41 @@ def _peak_address_space() -> int:
     return 0
 
 
-def _child(conn: Connection, limits: Limits, args: tuple[Any, ...]) -> None:
-    """Runs in a forked process: typeset under a memory ceiling, send back bytes or problems."""
+class TimeUp(TimeoutError):
+    """Raised into running Python code by `time_limit` (render.py reports it at the template line)."""
+
+
+@contextmanager
+def time_limit(seconds: float, where: Location, what: str) -> Iterator[None]:
+    """Stop Python code (a template's nested loops) that runs longer than `seconds`.
+
+    SIGALRM interrupts between bytecodes, so this works in the main thread only;
+    elsewhere it does nothing and the outer ceiling of `run_limited` still holds."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    message = f"{what} took longer than {seconds:g} s, expected less (a runaway loop in a template?)"
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TimeUp(message)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except TimeUp:  # outside any template: report it at the dossier
+        raise DossierError.at(where, message) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _child(conn: Connection, limits: Limits, work: Callable[[], Any]) -> None:
+    """Runs in a forked process: `work()` under a memory ceiling, send back its result or problems."""
     ceiling = limits.memory_mib * 1024 * 1024
     try:
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-        conn.send(("ok", typeset(*args)))
+        conn.send(("ok", work()))
     except MemoryError:
         conn.send(("memory", None))
     except BaseException as exc:
@@ -214,18 +266,26 @@ def typeset_limited(
     limits: Limits = Limits(),
     second_pass: SecondPass | None = None,
 ) -> bytes:
-    """`typeset()` in a forked child with a time and a memory ceiling, so a hostile or huge
-    dossier cannot hang the build or exhaust the machine."""
+    """`typeset()` under the ceilings of `run_limited`."""
+    where = Location(display(root / "dossier.yaml"), 1, 1)
+    pdf = run_limited(lambda: typeset(html, css, root, theme_dirs, epoch, second_pass), limits, where, "typesetting")
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def run_limited(work: Callable[[], Any], limits: Limits, where: Location, what: str) -> Any:
+    """`work()` in a forked child with a time and a memory ceiling, so a hostile or huge
+    dossier (or template) cannot hang the build or exhaust the machine. Its result must
+    pickle; a DossierError it raises comes back as the same problems."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    # Forked, not spawned: the arguments (second_pass is a closure) are inherited, not pickled.
-    process = context.Process(target=_child, args=(sender, limits, (html, css, root, theme_dirs, epoch, second_pass)))
+    # Forked, not spawned: `work` (a closure) is inherited, not pickled.
+    process = context.Process(target=_child, args=(sender, limits, work))
     process.start()
     sender.close()
-    where = Location(display(root / "dossier.yaml"), 1, 1)
     try:
         if not receiver.poll(limits.seconds):
-            raise DossierError.at(where, f"typesetting took longer than {limits.seconds:g} s, expected less (see --timeout)")
+            raise DossierError.at(where, f"{what} took longer than {limits.seconds:g} s, expected less (see --timeout)")
         try:
             kind, value = receiver.recv()
         except EOFError:
@@ -236,17 +296,16 @@ def typeset_limited(
         process.join()
         receiver.close()
     if kind == "ok":
-        assert isinstance(value, bytes)
         return value
     if kind == "problems":
         raise DossierError(value)
     if kind == "memory":
-        raise DossierError.at(where, f"typesetting needed more than {limits.memory_mib} MiB, expected less (see --memory)")
+        raise DossierError.at(where, f"{what} needed more than {limits.memory_mib} MiB, expected less (see --memory)")
     if kind == "died":
         # Native code (Pango, HarfBuzz) aborts rather than raising MemoryError when an allocation fails.
         raise DossierError.at(
             where,
-            f"typesetting died (exit status {process.exitcode}), most likely above the memory ceiling of "
+            f"{what} died (exit status {process.exitcode}), most likely above the memory ceiling of "
             f"{limits.memory_mib} MiB, expected less (see --memory)",
         )
     raise RuntimeError(value)
