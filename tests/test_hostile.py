@@ -303,3 +303,57 @@ def test_a_theme_stylesheet_cannot_read_local_files(
     assert status == 1, err
     assert out.read_bytes() == PREVIOUS_PDF
     assert str(secret) in err or "secret.png" in err, err
+
+
+# -- links and special files: nothing outside the dossier is read ------------------------------
+
+
+def _symlink_assets(root: Path, secret: Path) -> None:
+    (root / "assets").symlink_to(secret.parent, target_is_directory=True)
+
+
+def _symlink_template(root: Path, secret: Path) -> None:
+    (root / "templates").mkdir()
+    (root / "templates" / "cover.html").symlink_to(secret)
+
+
+def _symlink_templates_folder(root: Path, secret: Path) -> None:
+    (root / "templates").symlink_to(secret.parent, target_is_directory=True)
+
+
+def _symlink_content(root: Path, secret: Path) -> None:
+    (root / "chronology.yaml").unlink()
+    (root / "chronology.yaml").symlink_to(secret)
+
+
+def _fifo(root: Path, secret: Path) -> None:
+    import os
+
+    (root / "chronology.yaml").unlink()
+    os.mkfifo(root / "chronology.yaml")
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "message"),
+    [
+        (_symlink_assets, "assets", "links to a place outside the dossier"),
+        (_symlink_template, "templates/cover.html", "links to a place outside the dossier"),
+        (_symlink_templates_folder, "templates", "links to a place outside the dossier"),
+        (_symlink_content, "chronology.yaml", "links to a place outside the dossier"),
+        (_fifo, "chronology.yaml", "not a regular file"),
+    ],
+)
+def test_links_out_of_the_dossier_and_special_files_are_refused(
+    dossier_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, name: str, message: str
+) -> None:
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("- date: 1920\n  title: SECRETCANARY\n")
+    make(dossier_copy, secret)
+    out = tmp_path / "o.pdf"
+    out.write_bytes(b"%PDF-1.7 previous\n%%EOF\n")
+    assert main(["build", str(dossier_copy), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[0].startswith(f"{dossier_copy}/{name}:1:1: {message}")
+    assert "SECRETCANARY" not in err
+    assert out.read_bytes() == b"%PDF-1.7 previous\n%%EOF\n"

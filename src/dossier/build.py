@@ -43,7 +43,8 @@ def _read_files(root: Path, report: Report) -> Docs:
         spelt = root / (name[:-5] + ".yml")
         if spelt.exists():
             report.error(Location(f"{shown}/{spelt.name}", 1, 1), f"'{spelt.name}' must be named '{name}', expected the .yaml extension")
-    if not (root / "dossier.yaml").is_file() and not (root / "dossier.yml").exists():
+    _confined(root, report)
+    if not (root / "dossier.yaml").is_file() and not (root / "dossier.yml").exists() and not report.errors:
         report.error(Location(f"{shown}/dossier.yaml", 1, 1), "file not found, expected dossier.yaml with at least 'title'")
     report.check()
     docs: Docs = {}
@@ -51,6 +52,25 @@ def _read_files(root: Path, report: Report) -> Docs:
         if (root / name).is_file():
             _read_one(root, name, docs, report)
     return docs
+
+
+def _confined(root: Path, report: Report) -> None:
+    """Every file the build may read stays inside the dossier: a symlink out of it (to /etc, to
+    another project) or a FIFO or device in place of a file is an error, never followed."""
+    real = root.resolve()
+    paths = [root / n for n in (*CONTENT_FILES, *model.BIB_FILES)]
+    for folder in ("templates", "assets"):
+        paths.append(root / folder)
+        if (root / folder).is_dir() and (root / folder).resolve().is_relative_to(real):
+            paths += sorted((root / folder).rglob("*"))
+    for path in paths:
+        if not (path.exists() or path.is_symlink()):
+            continue
+        where = Location(f"{display(root)}/{path.relative_to(root)}", 1, 1)
+        if not path.resolve().is_relative_to(real):
+            report.error(where, "links to a place outside the dossier, expected a file or folder of the dossier itself")
+        elif not (path.is_file() or path.is_dir()):
+            report.error(where, "not a regular file (a FIFO, a device?), expected a file of the dossier")
 
 
 def _read_one(root: Path, name: str, docs: Docs, report: Report) -> None:
