@@ -29,7 +29,7 @@ from typing import Any, cast
 from markupsafe import Markup
 
 from .cite import Entry
-from .errors import DossierError, Location, Report
+from .errors import DossierError, Location, Report, display
 from .model import KEY_RE, LANG_RE, SECTIONS, Dossier, RichText, Text
 
 BRIDGE = Path(__file__).parent / "pandoc_bridge.lua"
@@ -154,8 +154,10 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
     except subprocess.TimeoutExpired:
         raise DossierError.at(Location(str(csl)), "pandoc took longer than 120 s, expected a smaller dossier") from None
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise DossierError.at(Location(str(csl)), f"citation processing failed: {' '.join(message[-3:])}")
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        lines = lines[: next((i for i, x in enumerate(lines) if x.startswith("stack traceback")), len(lines))]
+        message = " ".join(" ".join(lines).split())[:300]  # one line: no Lua traceback, no wall of text
+        raise DossierError.at(Location(display(csl), 1, 1), f"citation processing failed: {message}")
     result: dict[str, Any] = json.loads(proc.stdout)
     return result
 
