@@ -43,7 +43,13 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{self.location}: {prefix}{self.message}"
+        return _printable(f"{self.location}: {prefix}{self.message}")
+
+
+def _printable(line: str) -> str:
+    """One line with no control character a terminal would act on (ESC, BEL, CR, line breaks):
+    a message quoting content must not move the cursor, recolour the screen or add lines."""
+    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in line)
 
 
 class DossierError(Exception):

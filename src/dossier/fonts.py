@@ -9,6 +9,8 @@ ask fontconfig for the character sets of the families the theme names in
 from __future__ import annotations
 
 import bisect
+import html
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -67,13 +69,30 @@ def coverage(families: tuple[str, ...], theme_file: str = "templates/theme.yaml"
     return Coverage(ranges)
 
 
+_ENTITY = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unprintable(char: str) -> bool:
+    """A control character, surrogate or non-character: never text, whatever the fonts."""
+    return unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\t" or char in ("\ufffe", "\uffff")
+
+
 def check_texts(texts: Iterable[Text], cover: Coverage, report: Report) -> None:
-    """Report every character no theme font covers, at the place it is written."""
+    """Report every character no theme font covers, at the place it is written; characters
+    written as HTML entities (`&#x10000;`, which Markdown turns into the character) too."""
     for text in texts:
         for offset, char in enumerate(text.value):
-            if char not in cover:
-                name = unicodedata.name(char, "unnamed character")
-                report.error(
-                    text.locate(char, text.value[:offset].count(char)),
-                    f"character '{char}' (U+{ord(char):04X} {name}) is in no theme font, expected text the fonts cover",
-                )
+            _check_char(char, text, char, text.value[:offset].count(char), cover, report)
+        for match in _ENTITY.finditer(text.value):
+            nth = text.value[: match.start()].count(match.group())
+            for char in html.unescape(match.group()) if html.unescape(match.group()) != match.group() else "":
+                _check_char(char, text, match.group(), nth, cover, report)
+
+
+def _check_char(char: str, text: Text, needle: str, nth: int, cover: Coverage, report: Report) -> None:
+    if _unprintable(char):
+        report.error(text.locate(needle, nth), f"control character U+{ord(char):04X}, expected printable text")
+    elif char not in cover and char not in "\n\t\r":
+        name = unicodedata.name(char, "unnamed character")
+        shown = f"'{char}' " if char.isprintable() else ""
+        report.error(text.locate(needle, nth), f"character {shown}(U+{ord(char):04X} {name}) is in no theme font, expected text the fonts cover")
