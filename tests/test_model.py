@@ -65,7 +65,8 @@ def test_x_keys_reach_the_model(dossier_copy: Path) -> None:
 
 def test_sections_order_and_warning_for_unlisted(dossier_copy: Path) -> None:
     path = dossier_copy / "dossier.yaml"
-    path.write_text(path.read_text() + "sections: [chronology, summary, bibliography]\n")
+    # A link into a section left out has no target (an error of its own): unlink the article first.
+    path.write_text(path.read_text().replace("[the first article](#art1)", "the first article") + "sections: [chronology, summary, bibliography]\n")
     p = prepare(dossier_copy)
     assert p.dossier.sections == ["chronology", "summary", "bibliography"]
     warnings = [str(w) for w in p.report.warnings]

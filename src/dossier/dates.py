@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-_PART = r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
+_PART = r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?"  # ASCII digits only, never full-width ones
 _RE = re.compile(rf"^{_PART}(?:/{_PART})?$")
 
 

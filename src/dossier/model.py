@@ -37,6 +37,9 @@ BIB_SUFFIXES = (".yaml", ".json", ".bib")
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+THEME_IDS = ("contents", "positions")  # anchors the default theme sets itself
+THEME_ID_PREFIXES = ("ref-", "interp-", "cite-")  # bibliography entries, unnamed interpretations, citations
+LINE_MAX = 500  # characters of a one-line field (a title, a party): more is a mistake, and slow to lay out
 PAPERS = {"a4": "A4", "letter": "letter"}
 
 
@@ -238,6 +241,19 @@ class FieldReader:
             return None
         return Text(node.value, self.loc(node), node, self.src)
 
+    def line(self, node: Node | None, what: str) -> Text | None:
+        """A one-line text: a title, a party, a label."""
+        value = self.text(node, what)
+        if value is None:
+            return None
+        if not value.value.strip():
+            self.error(node, f"{what}: blank, expected text")
+        elif len(value.value) > LINE_MAX:
+            self.error(node, f"{what}: {len(value.value)} characters, expected at most {LINE_MAX} (one line)")
+        elif "\n" in value.value.strip():
+            self.error(node, f"{what}: several lines, expected one line (a '|' block keeps the line breaks; use '>' or one line)")
+        return value
+
     def rich(self, node: Node | None, what: str, mode: str = "block") -> RichText | None:
         value = self.text(node, what)
         if value is None:
@@ -295,6 +311,10 @@ class FieldReader:
         if value.value in SECTIONS:
             self.error(node, f"{what}: '{value.value}' is reserved for the section of that name, expected another id")
             return None
+        if value.value in THEME_IDS or value.value.startswith(THEME_ID_PREFIXES):
+            self.error(node, f"{what}: '{value.value}' is an id the theme gives its own parts (contents, positions, "
+                             "ref-…, interp-…, cite-…), expected another id")
+            return None
         first = self.dossier.ids.get(value.value)
         if first is not None:
             self.error(node, f"duplicate id '{value.value}' (first at {first}), expected each id once")
@@ -325,10 +345,15 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
         return None
     d = placeholder
     d.extra = r.extras(node)
-    d.title = r.text(m.get("title"), "title") or d.title
-    d.subtitle = r.text(m.get("subtitle"), "subtitle")
-    d.short_title = r.text(m.get("short_title"), "short_title")
+    d.title = r.line(m.get("title"), "title") or d.title
+    if not d.title.value.strip() and "title" in m and _empty(m["title"]):
+        r.error(m["title"], "title: blank, expected the briefing's title")
+    d.subtitle = r.line(m.get("subtitle"), "subtitle")
+    d.short_title = r.line(m.get("short_title"), "short_title")
     d.edition = r.date(m.get("edition"), "edition")
+    if d.edition is not None and d.edition.end is not None:
+        r.error(m["edition"], f"edition: '{m['edition'].value}' is a range, expected the one date of this edition")
+        d.edition = None
     d.version = r.text(m.get("version"), "version")
     lang = r.text(m.get("language"), "language")
     if lang is not None:
@@ -346,7 +371,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     for item in r.items(m.get("key_facts"), "key_facts"):
         km = r.mapping(item, "key fact", ("label", "value"), ("label", "value"))
         if km:
-            label = r.text(km.get("label"), "key fact label")
+            label = r.line(km.get("label"), "key fact label")
             value = r.rich(km.get("value"), "key fact value", "inline")
             if label and value:
                 d.key_facts.append(KeyFact(label, value))
@@ -483,7 +508,7 @@ def _chronology(r: FieldReader, node: Node | None) -> list[Event]:
         if m is None:
             continue
         date = r.date(m.get("date"), "date")
-        title = r.text(m.get("title"), "title")
+        title = r.line(m.get("title"), "title")
         text = r.rich(m.get("text"), "text")
         sources = r.keys(m.get("sources"), "sources")
         ident = r.ident(m.get("id"), "id") if "id" in m else None
@@ -501,7 +526,7 @@ def _excerpts(r: FieldReader, node: Node | None) -> list[Excerpt]:
         if m is None:
             continue
         ident = r.ident(m.get("id"), "id")
-        document = r.text(m.get("document"), "document")
+        document = r.line(m.get("document"), "document")
         keys = r.keys(_as_list(m.get("source")), "source")
         locator = r.text(m.get("locator"), "locator")
         text = r.rich(m.get("text"), "text", "quote")
@@ -538,8 +563,8 @@ def _interpretations(r: FieldReader, node: Node | None) -> list[Interpretation]:
         if m is None:
             continue
         ident = r.ident(m.get("id"), "id") if "id" in m else None
-        party = r.text(m.get("party"), "party")
-        position = r.text(m.get("position"), "position")
+        party = r.line(m.get("party"), "party")
+        position = r.line(m.get("position"), "position")
         text = r.rich(m.get("text"), "text")
         sources = r.keys(m.get("sources"), "sources")
         period = r.date(m.get("period"), "period")

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from .cite import Entry
 from .errors import DossierError, Location, Report, display
-from .model import KEY_RE, LANG_RE, SECTIONS, Dossier, RichText, Text
+from .model import KEY_RE, LANG_RE, SECTION_FILES, SECTIONS, Dossier, RichText, Text
 
 BRIDGE = Path(__file__).parent / "pandoc_bridge.lua"
 _BASE = (
@@ -180,11 +180,12 @@ def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) 
     # None: a file that would define them could not be read, so they are not checked.
     known = None if bibliography_unreadable(report) else {e.id for e in entries}
     ids = None if report.unreadable & ID_FILES else set(d.ids) | set(SECTIONS)
+    printed = _printed_ids(d)
     ast = run_pandoc(fields, entries, csl, d.language)
     divs = {b["c"][0][0]: b["c"][1] for b in ast["blocks"] if b["t"] == "Div"}
     out = Formatted()
     for f in fields:
-        r = _Renderer(f, report, d.root, ids, known, out)
+        r = _Renderer(f, report, d.root, ids, known, out, printed)
         blocks = divs.get(f.key, [])
         if f.mode == "quote" and known:
             _no_citations_in_quotes(f, r, known)
@@ -198,7 +199,7 @@ def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) 
             out.sources[f.owner[1]] = Markup(html)
         else:
             out.html[id(f.owner)] = Markup(html)
-    bib = _Renderer(None, report, d.root, ids, known, out)
+    bib = _Renderer(None, report, d.root, ids, known, out, printed)
     for block in divs.get("refs", []):
         if block["t"] == "Div":
             ident = block["c"][0][0]
@@ -224,6 +225,17 @@ def _no_citations_in_quotes(f: Field, r: _Renderer, known: set[str]) -> None:
                 f"citation '@{key}' in an excerpt's text, which is the document's own wording and cites nothing;"
                 " expected the source in 'source' and 'locator' (write \\@ for a literal @)",
             )
+
+
+def _printed_ids(d: Dossier) -> dict[str, str]:
+    """Each id of a section that `sections` leaves out → that section: a link there has no target."""
+    out: dict[str, str] = {s: s for s in SECTIONS if s not in d.sections}
+    for ident, loc in d.ids.items():
+        name = Path(loc.file).name
+        section = next((s for s, f in SECTION_FILES.items() if f == name), "interpretations" if name == "dossier.yaml" else None)
+        if section and section not in d.sections:
+            out[ident] = section
+    return out
 
 
 def _in_parens(items: list[dict[str, Any]], n: int) -> bool:
@@ -268,7 +280,12 @@ def _attr_html(ident: str = "", classes: Iterable[str] = (), lang: str | None = 
 class _Renderer:
     """Pandoc AST → HTML for one field, checking what content may do."""
 
-    def __init__(self, f: Field | None, report: Report, root: Path, ids: set[str] | None, known: set[str] | None, out: Formatted):
+    def __init__(
+        self, f: Field | None, report: Report, root: Path, ids: set[str] | None, known: set[str] | None, out: Formatted,
+        left_out: dict[str, str] | None = None,
+    ):
+        self.left_out = left_out or {}
+        self.in_note = False
         self.f = f
         self.report = report
         self.root = root
@@ -441,14 +458,23 @@ class _Renderer:
         self.out.notes += 1
         if self.trusted or self.f is None:  # a note made by citeproc (notes styles): short
             return '<span class="footnote">' + self.note_body(blocks, None) + "</span>"
+        if self.in_note:
+            self.error("^[", "a footnote inside a footnote, expected its text in the outer note")
+            return self.note_body(blocks, None)
+        if all(b["t"] in ("Para", "Plain") and not self.plain_text(b["c"]).strip() for b in blocks):
+            self.error("^[", "an empty footnote, expected its text between '^[' and ']'")
         ident = f"n{self.out.notes}"
         size = sum(len(self.plain_text(b["c"])) if b["t"] in ("Para", "Plain") else NOTE_MAX for b in blocks)
         if size > NOTE_MAX:
             # WeasyPrint carries a split note over one page at most: fail now, not after minutes of layout.
             self.error("^[", f"footnote of {size} characters is too long for the foot of the page, expected at most "
                               f"{NOTE_MAX} (about two pages of notes); put the text in the body")
-        body = self.note_body(blocks, f'<wbr class="fn-split" data-note="{ident}">')
-        where = escape(str(self.where("^[")))
+        where = escape(str(self.where("^[")))  # before the body: a note inside it is the next "^["
+        self.in_note = True
+        try:
+            body = self.note_body(blocks, f'<wbr class="fn-split" data-note="{ident}">')
+        finally:
+            self.in_note = False
         return f'<span class="footnote" data-note="{ident}" data-src="{where}">{body}</span>'
 
     def note_body(self, blocks: list[dict[str, Any]], split: str | None) -> str:
@@ -520,9 +546,16 @@ class _Renderer:
             if self.ids is not None and ident not in self.ids:
                 self.error(target, f"link to '#{ident}', but no id '{ident}' exists, expected the id of an event, excerpt, interpretation or section")
                 return text
+            if ident in self.left_out:
+                self.error(target, f"link to '#{ident}', but its section '{self.left_out[ident]}' is not in 'sections', "
+                                   "expected a link to a part the briefing prints")
+                return text
             return f'<a class="xref" href="#{escape(ident)}">{text}</a>'
         scheme = target.split(":", 1)[0].lower() if ":" in target else ""
         if scheme in ("http", "https", "mailto"):
+            if self.f is not None and not re.fullmatch(r"(?i)(https?://[^\s/?#]+.*|mailto:[^\s@]+@\S+)", target):
+                self.error(target, f"link target '{target}' has no address, expected e.g. https://example.org/ or mailto:name@example.org")
+                return text
             return f'<a class="url" href="{escape(target)}">{text}</a>'
         if self.f is None:  # a link citeproc made of an entry's URL: refused where the entry is checked
             return text
