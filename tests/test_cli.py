@@ -85,3 +85,27 @@ def test_check_reports_entries_lacking_what_their_type_needs(dossier_copy: Path,
     err = capsys.readouterr().err
     assert f"{dossier_copy}/bibliography.yaml:22:3: warning: entry 'bare' (book) has no author or editor, date (issued), publisher," \
         " which its reference needs" in err
+
+
+def test_output_that_is_a_folder_or_a_link_is_refused_before_building(
+    dossier_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main(["build", str(dossier_copy), "-o", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{folder}:1:1: output is a folder, expected a file path to write the PDF to (-o FILE.pdf)"
+    )
+    target = tmp_path / "elsewhere.pdf"
+    target.write_bytes(b"%PDF-1.7 keep\n%%EOF\n")
+    (tmp_path / "link.pdf").symlink_to(target)
+    assert main(["build", str(dossier_copy), "-o", str(tmp_path / "link.pdf")]) == 1
+    assert "output is a symbolic link" in capsys.readouterr().err
+    assert target.read_bytes() == b"%PDF-1.7 keep\n%%EOF\n"
+
+
+def test_timeout_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--timeout", "-1"])
+    assert info.value.code == 2
+    assert "'-1' is not a positive number" in capsys.readouterr().err

@@ -206,9 +206,10 @@ def render_prepared(p: Prepared) -> tuple[str, str]:
 
 def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     """Build the PDF of a dossier; on any error the previous PDF is left untouched."""
-    from .output import write_atomic
+    from .output import check_target, write_atomic
     from .typeset import typeset
 
+    check_target(output)  # before minutes of work, not after
     p = prepare(root)
     limits = limits or Limits()
     render_seconds = limits.render_ceiling()

@@ -331,8 +331,11 @@ def read_bibtex(
         [pandoc, "-f", "biblatex", "-t", "csljson"], input=src.text.encode("utf-8"), capture_output=True, timeout=60, env=env
     )
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        report.error(Location(src.name, 1, 1), f"BibTeX could not be read: {' '.join(message[-2:])}")
+        message = " ".join(proc.stderr.decode("utf-8", "replace").split())
+        at = re.search(r"line (\d+), column (\d+)", message)
+        where = Location(src.name, int(at.group(1)), int(at.group(2))) if at else Location(src.name, 1, 1)
+        report.error(where, f"BibTeX could not be read: {message[:300]}, expected BibTeX or BibLaTeX entries")
+        report.unreadable.add(Path(src.name).name)
         return []
     entries = []
     ids = {} if ids is None else ids

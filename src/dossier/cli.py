@@ -15,6 +15,13 @@ from pathlib import Path
 from .errors import DossierError, Problem
 
 
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a positive number")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dossier", description="Typeset a folder of YAML content into a PDF briefing."
@@ -29,9 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
     for p in (b, c):
-        p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+        p.add_argument("--timeout", type=_positive, default=300.0, metavar="SECONDS",
                        help="stop rendering and typesetting after this long (default: 300; templates alone: 60)")
-        p.add_argument("--memory", type=int, default=4096, metavar="MIB",
+        p.add_argument("--memory", type=lambda v: int(_positive(v)), default=4096, metavar="MIB",
                        help="stop rendering and typesetting above this much memory (default: 4096)")
     return parser
 

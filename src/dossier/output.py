@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import DossierError, Location
+from .errors import DossierError, Location, display
 
 
 def check_pdf(data: bytes) -> str | None:
@@ -34,7 +34,26 @@ def check_pdf(data: bytes) -> str | None:
     return None
 
 
+def check_target(path: Path) -> None:
+    """The output path must be a regular file or not exist: renaming over a folder fails, and over
+    a device or a symlink it replaces that node, not the file the user meant."""
+    where = Location(display(path), 1, 1)
+    if path.is_symlink():
+        raise DossierError.at(where, "output is a symbolic link, expected a plain file path to write the PDF to")
+    if path.exists() and not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise DossierError.at(where, f"output is {what}, expected a file path to write the PDF to (-o FILE.pdf)")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
+    check_target(path)
+    try:
+        _write(path, data)
+    except OSError as exc:  # a full disk, no permission: the previous PDF is still in place
+        raise DossierError.at(Location(display(path), 1, 1), f"could not write the PDF: {exc.strerror or exc}") from None
+
+
+def _write(path: Path, data: bytes) -> None:
     problem = check_pdf(data)
     if problem:
         raise DossierError.at(Location(str(path)), f"refusing to write a broken PDF: {problem}")

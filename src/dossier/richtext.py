@@ -606,6 +606,29 @@ def _image_problem(root: Path, target: str) -> str | None:
         return "expected a PNG, JPEG or SVG file"
     if not path.is_file():
         return "file not found in assets/, expected an existing PNG, JPEG or SVG file"
+    return _image_content_problem(path)
+
+
+IMAGE_MAX_PIXELS = 50_000_000  # a 7000×7000 photograph; a "decompression bomb" declares far more
+
+
+def _image_content_problem(path: Path) -> str | None:
+    """What the file holds must be what its name says (a GIF or text renamed .png fails late in
+    WeasyPrint, at no useful place); a PNG must not declare absurd dimensions."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        if not head.startswith(b"\x89PNG\r\n\x1a\n") or len(head) < 24 or head[12:16] != b"IHDR":
+            return "not a PNG image (its first bytes say otherwise), expected a PNG file"
+        width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        if width * height > IMAGE_MAX_PIXELS:
+            return f"a PNG of {width}×{height} pixels, expected at most {IMAGE_MAX_PIXELS:,} pixels"
+    elif suffix in (".jpg", ".jpeg"):
+        if not head.startswith(b"\xff\xd8\xff"):
+            return "not a JPEG image (its first bytes say otherwise), expected a JPEG file"
+    elif b"<svg" not in head.lower() or b"<!doctype" in head.lower() or b"<!entity" in head.lower():
+        return "not a plain SVG image (no <svg> at its start, or a DTD), expected an SVG file without a DOCTYPE"
     return None
 
 
