@@ -230,7 +230,7 @@ class _EntryChecker:
             parts = [[int(x) for x in g[0:3] if x]]
             if g[3]:
                 parts.append([int(x) for x in g[3:6] if x])
-            return {"date-parts": parts}
+            return {"date-parts": parts} if self.on_calendar(node, what, parts) else None
         if not isinstance(node, MappingNode):
             self.error(node, f"{what}: expected a date (YYYY-MM-DD or date-parts), got {kind(node)}")
             return None
@@ -265,7 +265,21 @@ class _EntryChecker:
                 self.error(row, f"{what}: expected 1 to 3 date parts, got {len(values)}")
                 return None
             out.append(values)
-        return out
+        return out if self.on_calendar(node, what, out) else None
+
+    def on_calendar(self, node: Node, what: str, parts: list[list[int]]) -> bool:
+        """Each [year, month, day] is a real date (months 21–24 are CSL's seasons)."""
+        import calendar
+
+        for row in parts:
+            year, month, day = (row + [0, 0])[:3]
+            if len(row) > 1 and not (1 <= month <= 12 or (21 <= month <= 24 and len(row) == 2)):
+                self.error(node, f"{what}: month {month} is not on the calendar, expected 1–12 (or a season, 21–24)")
+                return False
+            if len(row) > 2 and not 1 <= day <= calendar.monthrange(year if year > 0 else 2000, month)[1]:
+                self.error(node, f"{what}: {year}-{month:02d}-{day:02d} is not on the calendar, expected a real day")
+                return False
+        return True
 
 
 def read_bibliography(node: Node | None, src: SourceFile, report: Report, ids: dict[str, Location] | None = None) -> list[Entry]:

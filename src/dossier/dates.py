@@ -76,7 +76,7 @@ def _partial(groups: tuple[str | None, ...], text: str) -> PartialDate:
     year, month, day = (int(g) if g else None for g in groups)
     assert year is not None
     if year < 1:
-        raise ValueError(f"year 0000 is not on the calendar in '{text}'")
+        raise ValueError(f"year 0000 is not on the calendar in '{text}', expected a year 0001–9999")
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month {month:02d} is not on the calendar in '{text}', expected 01–12")
     if day is not None and month is not None:

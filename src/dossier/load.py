@@ -172,6 +172,14 @@ def decode(name: str, data: bytes) -> str:
         line_no = text.count("\n", 0, match.start()) + 1
         col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         raise DossierError.at(Location(name, line_no, col), f"control character U+{ord(match.group()):04X}, expected printable text")
+    for match in re.finditer("[\u0085\u2028\u2029]", text):
+        # YAML 1.1 (PyYAML) reads these as line breaks: every line number after them would be off.
+        line_no = text.count("\n", 0, match.start()) + 1
+        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        raise DossierError.at(
+            Location(name, line_no, col),
+            f"character U+{ord(match.group()):04X}, which YAML reads as a line break, expected a plain newline or a space",
+        )
     return text
 
 
