@@ -115,6 +115,13 @@ def test_image_from_assets(dossier_copy: Path) -> None:
     assert '<img src="assets/map.svg" alt="map">' in _summary_html(dossier_copy, "![map](assets/map.svg)")
 
 
+def test_image_with_a_space_in_its_name(dossier_copy: Path) -> None:
+    (dossier_copy / "assets").mkdir()
+    (dossier_copy / "assets" / "карта 1.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    html = _summary_html(dossier_copy, "![a](<assets/карта 1.svg>) ![b](assets/карта%201.svg)")
+    assert html.count("<img src=") == 2
+
+
 def test_excerpt_text_prints_handles_and_escaped_keys_as_written(dossier_copy: Path) -> None:
     """Quoted wording cites nothing: an @handle, an e-mail and \\@key stay text (a key in
     the bibliography written bare is an error: tests/fixtures/invalid/excerpt-text-cites)."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import unquote
 
 from markupsafe import Markup
 
@@ -594,6 +595,7 @@ class _Renderer:
 def _image_problem(root: Path, target: str) -> str | None:
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) or target.startswith("//"):
         return "expected a file in the dossier's assets/, not a URL"
+    target = unquote(target)  # pandoc writes 'map 1.png' as 'map%201.png'; WeasyPrint reads it back the same way
     if target.startswith("/") or "\\" in target:
         return "expected a relative path in assets/, not an absolute path"
     if ".." in Path(target).parts:
