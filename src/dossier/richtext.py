@@ -307,6 +307,20 @@ class _Renderer:
     def error(self, needle: str, message: str) -> None:
         self.report.error(self.where(needle), message)
 
+    def error_at(self, needles: list[str | tuple[str, int]], message: str) -> None:
+        """Report at the first of `needles` written in the field: the most specific one first
+        (`](assets/x.png` before `assets/x.png`, which the prose may also hold). A needle may be
+        (text, skip): the place is `skip` characters into it (the target inside `](target`)."""
+        assert self.f is not None
+        for item in needles:
+            needle, skip = item if isinstance(item, tuple) else (item, 0)
+            if needle and self.f.origin.locate(needle, self.seen.get(needle, 0)) != self.f.origin.loc:
+                loc = self.where(needle)
+                self.report.error(Location(loc.file, loc.line, loc.col + skip), message)
+                return
+        last = needles[-1]
+        self.error(last[0] if isinstance(last, tuple) else last, message)
+
     # -- blocks ------------------------------------------------------------
     def blocks(self, blocks: list[dict[str, Any]], trusted: bool = False) -> str:
         saved, self.trusted = self.trusted, self.trusted or trusted
@@ -567,11 +581,11 @@ class _Renderer:
         _attr, alt, (target, _title) = c
         alt_text = self.plain_text(alt)
         if self.f is not None and self.f.mode == "inline":
-            self.error(target, "images are not allowed in inline text, expected them in a block field")
+            self.error_at([(f"]({target}", 2), target], "images are not allowed in inline text, expected them in a block field")
             return escape(alt_text)
         problem = _image_problem(self.root, target)
         if problem:
-            self.error(target, f"image '{target}': {problem}")
+            self.error_at([(f"]({target}", 2), (f"](<{unquote(target)}", 3), target], f"image '{unquote(target)}': {problem}")
             return escape(alt_text)
         return f'<img src="{escape(target)}" alt="{escape(alt_text)}">'
 
@@ -583,11 +597,12 @@ class _Renderer:
         keys = [k for k, _ in attrs]
         text = self.plain_text(content)
         if ident or classes or keys != ["lang"]:
-            self.error(text or "{", "span attributes are not allowed except lang, expected [text]{lang=xx}")
+            self.error_at([(f"[{text}]{{", 1), "]{", text or "{"],
+                          "span attributes are not allowed except lang, expected [text]{lang=xx}")
             return self.inlines(content)
         lang = attrs[0][1]
         if not LANG_RE.match(lang):
-            self.error(lang, f"lang '{lang}' is not a BCP 47 tag, expected e.g. ja or ru")
+            self.error_at([f"lang={lang}", f'lang="{lang}"', lang], f"lang '{lang}' is not a BCP 47 tag, expected e.g. ja or ru")
             return self.inlines(content)
         return f'<span lang="{escape(lang)}">{self.inlines(content)}</span>'
 
