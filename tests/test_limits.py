@@ -69,12 +69,16 @@ def test_runaway_template_loop_stops_at_its_line(dossier_copy: Path, tmp_path: P
     ]
 
 
-def test_template_that_builds_a_huge_string_stops_at_the_memory_ceiling(dossier_copy: Path) -> None:
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_template_that_builds_a_huge_string_stops_at_the_memory_ceiling(dossier_copy: Path, tmp_path: Path, command: str) -> None:
     from dossier.build import check
 
     (dossier_copy / "templates").mkdir()
     (dossier_copy / "templates" / "contents.html").write_text('<nav>{{ "x" * 4000000000 }}</nav>\n')
     with pytest.raises(DossierError) as info:
-        check(dossier_copy, Limits(memory_mib=1024))
+        if command == "build":
+            build(dossier_copy, tmp_path / "o.pdf", Limits(memory_mib=1024))
+        else:
+            check(dossier_copy, Limits(memory_mib=1024))
     message = str(info.value.problems[0])
     assert message == f"{dossier_copy}/templates/contents.html:1:1: template needed more memory than the ceiling allows, expected less (see --memory)"

@@ -247,7 +247,9 @@ def _child(conn: Connection, limits: Limits, work: Callable[[], Any]) -> None:
     except BaseException as exc:
         # At the ceiling, failed allocations surface as anything: a font that will not
         # load ('.notdef glyph rendered'), a SystemError. Name the real cause.
-        if _peak_address_space() >= 0.9 * ceiling:
+        if isinstance(exc, DossierError) and any("memory" in p.message for p in exc.problems):
+            conn.send(("problems", exc.problems))  # already located (a template line that ran out)
+        elif _peak_address_space() >= 0.9 * ceiling:
             conn.send(("memory", None))
         elif isinstance(exc, DossierError):
             conn.send(("problems", exc.problems))
