@@ -89,9 +89,15 @@ def check_texts(texts: Iterable[Text], cover: Coverage, report: Report) -> None:
                 _check_char(char, text, match.group(), nth, cover, report)
 
 
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _check_char(char: str, text: Text, needle: str, nth: int, cover: Coverage, report: Report) -> None:
     if _unprintable(char):
         report.error(text.locate(needle, nth), f"control character U+{ord(char):04X}, expected printable text")
+    elif char in _BIDI_CONTROLS:  # "Trojan Source": text that displays other than it reads
+        report.error(text.locate(needle, nth), f"bidirectional control U+{ord(char):04X} ({unicodedata.name(char)}), "
+                                               "expected text without direction overrides (write the script itself)")
     elif char not in cover and char not in "\n\t\r":
         name = unicodedata.name(char, "unnamed character")
         shown = f"'{char}' " if char.isprintable() else ""
