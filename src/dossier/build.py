@@ -8,6 +8,7 @@ stop. `check()` runs every stage up to, but not including, typesetting.
 from __future__ import annotations
 
 import calendar
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,6 +205,11 @@ def render_prepared(p: Prepared) -> tuple[str, str]:
     return render.render_html(p.dossier, p.formatted, p.theme_dirs)
 
 
+def _templates_ceiling(limits: Limits, where: Location) -> AbstractContextManager[None]:
+    """The time the templates alone may take, reported at the template line that was running."""
+    return time_limit(limits.render_ceiling(), where, "rendering the templates")
+
+
 def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     """Build the PDF of a dossier; on any error the previous PDF is left untouched."""
     from .output import check_target, write_atomic
@@ -212,7 +218,6 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     check_target(output)  # before minutes of work, not after
     p = prepare(root)
     limits = limits or Limits()
-    render_seconds = limits.render_ceiling()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
     epoch = None
     if p.dossier.edition is not None:
@@ -223,11 +228,11 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
         # The pages citing each entry are known only after layout: lay out twice.
         def second_pass(pages: dict[str, int]) -> tuple[str, str]:
             cited_on = render.backrefs(p.formatted.citations, pages)
-            with time_limit(render_seconds, where, "rendering the templates"):
+            with _templates_ceiling(limits, where):
                 return render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on)
 
     def work() -> bytes:  # in a child process under the ceilings: templates are code too
-        with time_limit(render_seconds, where, "rendering the templates"):
+        with _templates_ceiling(limits, where):
             html, css = render_prepared(p)
         return typeset(html, css, root, p.theme_dirs, epoch, second_pass)
 
@@ -241,11 +246,10 @@ def check(root: Path, limits: Limits | None = None) -> Report:
     citation report: entries cited nowhere, entries lacking what their type needs."""
     p = prepare(root)
     limits = limits or Limits()
-    render_seconds = limits.render_ceiling()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
 
     def work() -> None:
-        with time_limit(render_seconds, where, "rendering the templates"):
+        with _templates_ceiling(limits, where):
             render_prepared(p)
 
     run_limited(work, limits, where, "rendering the templates")

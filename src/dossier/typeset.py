@@ -1,6 +1,6 @@
 """Stage 5: HTML to PDF bytes with WeasyPrint, reading nothing it should not.
 
-`typeset_limited()` runs it in a forked child with a time and a memory
+`run_limited()` runs it (and the templates) in a forked child with a time and a memory
 ceiling. The URL fetcher reads only files inside the dossier's `assets/` and the
 theme folders, and never the network; anything else stops the build. Every
 warning or error WeasyPrint logs (a missing image, bad CSS, an unusable
@@ -257,22 +257,6 @@ def _child(conn: Connection, limits: Limits, work: Callable[[], Any]) -> None:
             conn.send(("crash", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
-
-
-def typeset_limited(
-    html: str,
-    css: str,
-    root: Path,
-    theme_dirs: list[Path],
-    epoch: int | None = None,
-    limits: Limits = Limits(),
-    second_pass: SecondPass | None = None,
-) -> bytes:
-    """`typeset()` under the ceilings of `run_limited`."""
-    where = Location(display(root / "dossier.yaml"), 1, 1)
-    pdf = run_limited(lambda: typeset(html, css, root, theme_dirs, epoch, second_pass), limits, where, "typesetting")
-    assert isinstance(pdf, bytes)
-    return pdf
 
 
 def run_limited(work: Callable[[], Any], limits: Limits, where: Location, what: str) -> Any:
