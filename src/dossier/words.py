@@ -31,6 +31,14 @@ def _placeholders(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
 
+def _placeholder_problem(lang: str, key: str, text: str, english: str) -> str | None:
+    """A translation must fill the same `{placeholders}` as the English word."""
+    if _placeholders(text) == _placeholders(english):
+        return None
+    wanted = ", ".join(f"{{{p}}}" for p in sorted(_placeholders(english))) or "no placeholder"
+    return f"words.yaml: {lang}: '{key}' expected {wanted}, as in English"
+
+
 def _read(path: Path, report: Report, known: dict[str, str] | None) -> dict[str, dict[str, tuple[str, Location]]]:
     """language → word → (text, where): one words.yaml, checked as far as it can be alone."""
     node, src = load.load_yaml(path, display(path))
@@ -55,9 +63,8 @@ def _read(path: Path, report: Report, known: dict[str, str] | None) -> dict[str,
                              f"words.yaml: unknown word '{key.value}', expected one of: {', '.join(sorted(known))}")
             elif not isinstance(value, yaml.ScalarNode) or not value.value.strip():
                 report.error(where, f"words.yaml: {lang}: '{key.value}' expected a non-empty text")
-            elif known is not None and _placeholders(value.value) != _placeholders(known[key.value]):
-                wanted = ", ".join(f"{{{p}}}" for p in sorted(_placeholders(known[key.value]))) or "no placeholder"
-                report.error(where, f"words.yaml: {lang}: '{key.value}' expected {wanted}, as in English")
+            elif known is not None and (problem := _placeholder_problem(lang, key.value, value.value, known[key.value])):
+                report.error(where, problem)
             else:
                 words[key.value] = (value.value, where)
     return out
@@ -77,8 +84,8 @@ def theme_words(dirs: list[Path], language: str) -> dict[str, str]:
         for key, (text, where) in words.items():
             if key not in english:
                 report.error(where, f"words.yaml: {lang}: '{key}' has no English form under 'en', expected every word there first")
-            elif _placeholders(text) != _placeholders(english[key]):
-                report.error(where, f"words.yaml: {lang}: '{key}' expected the placeholders of the English word")
+            elif problem := _placeholder_problem(lang, key, text, english[key]):
+                report.error(where, problem)
     merged = {lang: {k: t for k, (t, _) in words.items()} for lang, words in base.items()}
     for path in files[1:]:
         for lang, words in _read(path, report, english).items():
