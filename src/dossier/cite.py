@@ -93,34 +93,11 @@ def style_path(root: Path, name: str | None, loc: Location) -> Path:
 
 
 def _check_style(path: Path, root: Path, loc: Location) -> None:
-    """A dossier's own .csl: well-formed, no DTD (entities), and independent. Pandoc fetches a
-    dependent style's parent from the network, which a build must never do."""
-    import xml.etree.ElementTree as ET
-
+    """A dossier's own .csl: well-formed, no DTD, independent, macros that end (see cslstyle)."""
+    from .cslstyle import check_style
     from .errors import display
 
-    shown = display(path)
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        line = text[: text.find("<!")].count("\n") + 1
-        raise DossierError.at(Location(shown, line, 1), "a DOCTYPE or ENTITY in a CSL style, expected plain CSL XML without a DTD")
-    try:
-        tree = ET.fromstring(text)
-    except ET.ParseError as exc:
-        line, col = exc.position
-        reason = re.sub(r": line \d+, column \d+$", "", exc.msg)
-        raise DossierError.at(Location(shown, line, col + 1), f"CSL style is not well-formed XML: {reason}, expected a .csl file") from None
-    ns = "{http://purl.org/net/xbiblio/csl}"
-    if tree.tag != f"{ns}style":
-        raise DossierError.at(Location(shown, 1, 1), f"root element <{tree.tag.removeprefix(ns)}>, expected a CSL <style>")
-    for link in tree.iter(f"{ns}link"):
-        if link.get("rel") == "independent-parent":
-            line = text[: text.find("independent-parent")].count("\n") + 1
-            raise DossierError.at(
-                Location(shown, line, 1),
-                f"a dependent CSL style (its parent is {link.get('href')}, which pandoc would fetch from the network), "
-                "expected an independent style: download the parent .csl and name that",
-            )
+    check_style(path.read_text(encoding="utf-8", errors="replace"), display(path))
 
 
 def is_note_style(path: Path) -> bool:
