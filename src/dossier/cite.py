@@ -316,6 +316,12 @@ def read_bibtex(
     import os
     import subprocess
 
+    from .bibtex import check_crossrefs, scan
+
+    scanned = scan(src.text)  # None: pandoc cannot read it either, and says where
+    if scanned is not None and not check_crossrefs(scanned, src, report):
+        report.unreadable.add(Path(src.name).name)
+        return []
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
     env["LANG"] = lang
     proc = subprocess.run(
@@ -330,11 +336,14 @@ def read_bibtex(
         return []
     entries = []
     ids = {} if ids is None else ids
+    written: dict[str, list[int]] = {}  # key → offsets of its entries, in file order
+    for e in scanned or []:
+        written.setdefault(e.key, []).append(e.at)
     for csl in json.loads(proc.stdout or b"[]"):
         with_translation(csl)
         ident = csl.get("id", "")
-        match = re.search(r"@\w+\s*\{\s*" + re.escape(ident) + r"\s*,", src.text)
-        loc = Location(src.name, *src.position(match.start())) if match else Location(src.name, 1, 1)
+        offsets = written.get(ident)
+        loc = Location(src.name, *src.position(offsets.pop(0))) if offsets else Location(src.name, 1, 1)
         if ident in ids:
             report.error(loc, f"duplicate bibliography id '{ident}' (first at {ids[ident]}), expected each id once")
             continue
