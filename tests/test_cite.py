@@ -30,6 +30,27 @@ def test_csl_json_instead_of_yaml(dossier_copy: Path) -> None:
     assert "Ulfstein, Geir. 1995. The Svalbard Treaty. Scandinavian University Press." in _bib_text(dossier_copy)
 
 
+def test_tab_indented_csl_json_is_read(dossier_copy: Path) -> None:
+    """Valid JSON is read whatever its white space (tabs: `jq --tab`, some Zotero exports); issue 8, hole 11."""
+    (dossier_copy / "bibliography.yaml").unlink()
+    entries = [
+        {"id": "treaty1920", "type": "treaty", "title": "Treaty concerning the Archipelago of Spitsbergen",
+         "issued": {"date-parts": [[1920, 2, 9]]}},
+        {"id": "ulfstein1995", "type": "book", "author": [{"family": "Ulfstein", "given": "Geir"}],
+         "title": "The Svalbard Treaty", "publisher": "Scandinavian University Press", "issued": {"date-parts": [[1995]]}},
+    ]
+    (dossier_copy / "bibliography.json").write_text(json.dumps(entries, indent="\t").replace(", ", ",\t\r\n\t"))
+    assert "Ulfstein, Geir. 1995. The Svalbard Treaty. Scandinavian University Press." in _bib_text(dossier_copy)
+
+
+def test_csl_json_nested_without_end_is_a_located_error(dossier_copy: Path) -> None:
+    (dossier_copy / "bibliography.yaml").unlink()
+    (dossier_copy / "bibliography.json").write_text("[\n" + "[" * 50_000 + "]" * 50_000 + "\n]")
+    with pytest.raises(DossierError) as exc:
+        prepare(dossier_copy)
+    assert [str(p.location).rsplit("/", 1)[-1] for p in exc.value.problems if "nesting" in p.message] == ["bibliography.json:2:32"]
+
+
 def test_bibtex_instead_of_yaml(dossier_copy: Path) -> None:
     (dossier_copy / "bibliography.yaml").unlink()
     (dossier_copy / "bibliography.bib").write_text(

@@ -82,7 +82,7 @@ def _read_one(root: Path, name: str, docs: Docs, report: Report) -> None:
         if name.endswith(".yaml"):
             docs[name] = load.load_yaml(path, shown)
         else:
-            text = load.decode(shown, path.read_bytes())
+            text = load.decode(shown, path.read_bytes(), yaml_file=False)
             node = cite.json_to_nodes(text, shown) if name.endswith(".json") else None
             docs[name] = (node, load.SourceFile(shown, text))
     except DossierError as exc:

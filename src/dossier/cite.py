@@ -19,6 +19,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import DossierError, Location, Report
+from .jsonnodes import json_to_nodes as json_to_nodes  # build.py reads CSL-JSON through cite
 from .load import SourceFile, kind, location
 from .model import KEY_RE
 
@@ -279,26 +280,6 @@ def read_bibliography(node: Node | None, src: SourceFile, report: Report, ids: d
     checker = _EntryChecker(report, src)
     ids = {} if ids is None else ids
     return [e for item in node.value if (e := checker.entry(item, ids)) is not None]
-
-
-def json_to_nodes(text: str, name: str) -> Node | None:
-    """CSL-JSON text as YAML nodes (JSON is YAML), so one checker serves both formats."""
-    import yaml
-
-    from .load import _Loader, _syntax_error
-
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DossierError.at(Location(name, exc.lineno, exc.colno), f"JSON syntax error: {exc.msg}") from None
-    loader = _Loader(text, name)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(name, exc, text) from None
-    finally:
-        loader.dispose()
-    return node
 
 
 def read_bibtex(

@@ -151,8 +151,9 @@ def _syntax_error(name: str, exc: yaml.MarkedYAMLError, text: str) -> DossierErr
     return DossierError.at(location(name, mark or cmark), f"YAML syntax error: {message}; {hint}")
 
 
-def decode(name: str, data: bytes) -> str:
-    """Bytes of a content file to text, refusing what YAML would misread."""
+def decode(name: str, data: bytes, yaml_file: bool = True) -> str:
+    """Bytes of a content file to text, refusing what YAML would misread (in a YAML file:
+    JSON and BibTeX read tabs as spaces and U+2028 as a character)."""
     if len(data) > MAX_BYTES:
         raise DossierError.at(Location(name, 1, 1), f"file is {len(data)} bytes, expected at most {MAX_BYTES}")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -164,7 +165,7 @@ def decode(name: str, data: bytes) -> str:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         raise DossierError.at(Location(name, line, col), f"invalid UTF-8 byte 0x{data[exc.start]:02x}, expected UTF-8 text") from None
-    for match in re.finditer(r"^[ ]*\t", text, re.MULTILINE):
+    for match in re.finditer(r"^[ ]*\t", text if yaml_file else "", re.MULTILINE):
         line_no = text.count("\n", 0, match.start()) + 1
         col = match.end() - match.start()
         raise DossierError.at(Location(name, line_no, col), "tab in indentation, expected spaces")
@@ -172,7 +173,7 @@ def decode(name: str, data: bytes) -> str:
         line_no = text.count("\n", 0, match.start()) + 1
         col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         raise DossierError.at(Location(name, line_no, col), f"control character U+{ord(match.group()):04X}, expected printable text")
-    for match in re.finditer("[\u0085\u2028\u2029]", text):
+    for match in re.finditer("[\u0085\u2028\u2029]", text if yaml_file else ""):
         # YAML 1.1 (PyYAML) reads these as line breaks: every line number after them would be off.
         line_no = text.count("\n", 0, match.start()) + 1
         col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
