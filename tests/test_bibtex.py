@@ -5,6 +5,7 @@ reads them. Located errors of single files are cases in fixtures/invalid/bibtex-
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -82,3 +83,32 @@ def test_a_cycle_stops_the_build_before_pandoc(dossier_copy: Path) -> None:
     messages = [p.message for p in exc.value.problems]
     assert any("leads back to this entry" in m for m in messages)
     assert not any("is not in the bibliography" in m for m in messages)  # the file is unreadable, not empty
+
+
+def _bib_html(root: Path) -> str:
+    return " ".join(str(html) for _, html in prepare(root).formatted.bibliography)
+
+
+def test_tex_math_and_protected_titles_print_as_pandoc_prints_them(dossier_copy: Path) -> None:
+    (dossier_copy / "bibliography.yaml").unlink()
+    (dossier_copy / "bibliography.bib").write_text(
+        "@misc{ulfstein1995,\n  author = {Ulfstein, Geir},\n  title = {{$\\beta$-Divergence of the Svalbard treaty}},\n  year = {1995}\n}\n"
+        "@inproceedings{treaty1920,\n  title = {Spitsbergen},\n  booktitle = {29th $\\{$USENIX$\\}$ Security Symposium},\n"
+        "  author = {Doe, Jane},\n  year = {2020}\n}\n"
+    )
+    text = re.sub(r"<[^>]+>", "", _bib_html(dossier_copy))
+    assert "β-Divergence of the Svalbard treaty" in text  # math as texmath prints it, the case as written
+    assert "29th {USENIX} Security Symposium" in text
+    assert "$" not in text and "\\" not in text
+
+
+def test_urls_with_spaces_inside_their_braces_are_trimmed_and_empty_ones_left_out(dossier_copy: Path) -> None:
+    (dossier_copy / "bibliography.yaml").unlink()
+    (dossier_copy / "bibliography.bib").write_text(
+        "@online{ulfstein1995,\n  author = {Ulfstein, Geir},\n  title = {The Svalbard Treaty},\n  year = {1995},\n"
+        "  url = { https://example.org/svalbard\t}\n}\n"
+        "@book{treaty1920,\n  title = {Treaty},\n  year = {1920},\n  publisher = {P},\n  doi = {},\n  url = {}\n}\n"
+    )
+    html = _bib_html(dossier_copy)
+    assert 'href="https://example.org/svalbard"' in html
+    assert 'href=""' not in html and "doi.org" not in html

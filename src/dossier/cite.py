@@ -59,11 +59,17 @@ _ISO_DATE = re.compile(r"^(-?\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:/(-?\d{1,4
 
 @dataclass
 class Entry:
-    """One bibliography entry: its key, where it was written, and its CSL-JSON."""
+    """One bibliography entry: its key, where it was written, and its CSL-JSON.
+
+    `bibtex` is the text of the .bib file it comes from: pandoc's citeproc formats those
+    entries from the BibTeX itself (see pandoc_bridge.lua), since CSL-JSON loses what its
+    BibTeX reader keeps (case protection of `{{Title}}`, TeX math); `csl` is for our checks.
+    """
 
     id: str
     loc: Location
     csl: dict[str, Any]
+    bibtex: str | None = None
 
 
 def with_translation(csl: dict[str, Any]) -> None:
@@ -329,10 +335,10 @@ def read_bibtex(
             report.error(loc, f"duplicate bibliography id '{ident}' (first at {ids[ident]}), expected each id once")
             continue
         ids[ident] = loc
-        for name in LINK_VARS:
-            if isinstance(csl.get(name), str) and (problem := link_problem(name, csl[name])):
+        for name in LINK_VARS:  # trimmed, as BibTeX does (and the bridge); an empty one is left out
+            if isinstance(csl.get(name), str) and csl[name].strip() and (problem := link_problem(name, csl[name].strip())):
                 report.error(loc, f"entry '{ident}': {problem}")
-        entries.append(Entry(ident, loc, csl))
+        entries.append(Entry(ident, loc, csl, src.text))
     return entries
 
 

@@ -62,7 +62,29 @@ for _, f in ipairs(input.fields) do
 end
 blocks:insert(pandoc.Div({}, pandoc.Attr("refs")))
 
-local refs = pandoc.read(input.references, "csljson").meta.references or {}
+local refs = pandoc.read(input.references, "csljson").meta.references or pandoc.List({})
+
+-- A .bib is read by pandoc's own BibTeX reader and its references used as they are, as
+-- `pandoc --citeproc --bibliography x.bib` does: a CSL-JSON round trip would lose what that
+-- reader keeps (`{{Title}}` protected from title case, TeX math). The reader takes the
+-- language for English titles' sentence case from LANG, set here to the dossier's.
+-- URL and DOI are trimmed as BibTeX trims them; an empty one is left out (pandoc would
+-- make an empty link of it).
+for _, text in ipairs(input.bibtex) do
+  local bib = pandoc.system.with_environment({ LANG = input.bibtex_lang }, function()
+    return pandoc.read(text, "biblatex")
+  end)
+  for _, ref in ipairs(bib.meta.references or {}) do
+    for _, name in ipairs({ "url", "URL", "doi", "DOI" }) do
+      if type(ref[name]) == "string" then
+        ref[name] = ref[name]:match("^%s*(.-)%s*$")
+        if ref[name] == "" then ref[name] = nil end
+      end
+    end
+    refs:insert(ref)
+  end
+end
+
 local meta = {
   references = refs,
   csl = input.csl,
@@ -103,6 +125,32 @@ local function punctuation_into_quotes(inlines)
 end
 if input.punctuation_in_quote then
   doc = doc:walk({ Inlines = punctuation_into_quotes })
+end
+
+-- TeX math (only a .bib can hold it: Markdown fields are read without tex_math) is
+-- printed as pandoc's HTML writer prints it: texmath's Unicode and inline markup
+-- (β, 𝒫𝒯, x with sub- and superscripts), or the TeX itself where texmath cannot convert
+-- it. All of a document's math goes through one HTML write and read.
+local maths = {}
+doc:walk({ Math = function(m) maths[#maths + 1] = pandoc.Para({ m }) end })
+if #maths > 0 then
+  local back = pandoc.read(pandoc.write(pandoc.Pandoc(maths), "html"), "html").blocks
+  local function unwrap(inlines)
+    local out = pandoc.Inlines({})
+    for _, il in ipairs(inlines) do
+      if il.t == "Span" then out:extend(unwrap(il.content)) else out:insert(il) end
+    end
+    return out
+  end
+  local n = 0
+  doc = doc:walk({
+    Math = function(m)
+      n = n + 1
+      local b = back[n]
+      if #back ~= #maths or not b or b.t ~= "Para" then return pandoc.Str(m.text) end
+      return unwrap(b.content)
+    end,
+  })
 end
 doc.meta = {}
 io.write(pandoc.write(doc, "json"))

@@ -134,7 +134,9 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
         {
             "formats": FORMATS,
             "fields": [{"key": f.key, "text": f.text, "mode": f.mode} for f in fields],
-            "references": json.dumps([e.csl for e in entries], ensure_ascii=False),
+            "references": json.dumps([e.csl for e in entries if e.bibtex is None], ensure_ascii=False),
+            "bibtex": list(dict.fromkeys(e.bibtex for e in entries if e.bibtex is not None)),
+            "bibtex_lang": lang,
             "csl": str(csl),
             "lang": _csl_lang(lang),
             "punctuation_in_quote": _csl_lang(lang) == "en-US",
