@@ -25,6 +25,7 @@ from .errors import Location, Report
 from .load import SourceFile
 
 MAX_INHERITED = 100_000  # fields one entry may gather through crossref/xdata; real files need a few dozen
+MAX_EXPANDED = 4 * 1024 * 1024  # characters of all field values once @string names are expanded: twice the file cap
 _KEY_CHARS = set(".:;?!`'()$/*@_+=-[]*&")
 _FOLLOWED = ("crossref", "xdata")
 _BRACE_OR_ESCAPE = re.compile(r"\\.|\\$|[{}]", re.DOTALL)
@@ -42,11 +43,20 @@ class _Fail(Exception):
     pass
 
 
+class TooLarge(Exception):
+    """@string names expand to more text than any real file holds (each @string may double
+    the one before: forty lines make a terabyte, which pandoc would build)."""
+
+    def __init__(self, at: int):
+        self.at = at
+
+
 class _Scanner:
     def __init__(self, text: str):
         self.text = text
         self.i = 0
         self.strings: dict[str, str] = {}
+        self.expanded = 0  # characters of field values so far, @strings expanded
 
     def peek(self) -> str:
         return self.text[self.i] if self.i < len(self.text) else ""
@@ -146,6 +156,9 @@ class _Scanner:
                 self.i = back
                 break
             parts.append(self.value())
+        self.expanded += sum(len(p) for p in parts)
+        if self.expanded > MAX_EXPANDED:
+            raise TooLarge(at)
         self.spaces()
         return key, "".join(parts), at
 
@@ -221,7 +234,8 @@ class _Scanner:
 
 
 def scan(text: str) -> list[BibEntry] | None:
-    """The entries of a BibTeX text as pandoc reads them, or None if pandoc cannot read it."""
+    """The entries of a BibTeX text as pandoc reads them, or None if pandoc cannot read it;
+    TooLarge if its @string names expand beyond MAX_EXPANDED."""
     try:
         return _Scanner(text).entries()
     except _Fail:

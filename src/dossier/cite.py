@@ -303,9 +303,15 @@ def read_bibtex(
     import os
     import subprocess
 
-    from .bibtex import check_crossrefs, scan
+    from .bibtex import MAX_EXPANDED, TooLarge, check_crossrefs, scan
 
-    scanned = scan(src.text)  # None: pandoc cannot read it either, and says where
+    try:
+        scanned = scan(src.text)  # None: pandoc cannot read it either, and says where
+    except TooLarge as exc:
+        report.error(Location(src.name, *src.position(exc.at)), f"@string names make the field values longer than "
+                     f"{MAX_EXPANDED:,} characters here, expected @string for short recurring text")
+        report.unreadable.add(Path(src.name).name)
+        return []
     if scanned is not None and not check_crossrefs(scanned, src, report):
         report.unreadable.add(Path(src.name).name)
         return []
