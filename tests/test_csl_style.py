@@ -106,3 +106,13 @@ def test_a_parent_style_in_any_spelling_is_never_read(dossier_copy: Path, link: 
     messages = [str(p) for p in exc.value.problems]
     assert any("own.csl:8:5:" in m and "a dependent CSL style" in m for m in messages), messages
     assert not any("CANARY-CONTENT" in m for m in messages)
+
+
+def test_elements_nested_without_end_are_a_located_error() -> None:
+    body = "<group>" * 10_000 + '<text variable="title"/>' + "</group>" * 10_000
+    text = _STYLE.format(macros=f'  <macro name="m0">{body}</macro>\n')
+    with pytest.raises(DossierError) as exc:
+        check_style(text, "own.csl")
+    (problem,) = exc.value.problems
+    assert "nested more than 100 deep" in problem.message
+    assert (problem.location.line, problem.location.col) == (13, 20 + 7 * 98)  # the 101st element: the 99th <group>

@@ -107,11 +107,6 @@ def _check_style(path: Path, root: Path, loc: Location) -> None:
     check_style(path.read_text(encoding="utf-8", errors="replace"), display(path))
 
 
-def is_note_style(path: Path) -> bool:
-    head = path.read_text(encoding="utf-8", errors="replace")[:4000]
-    return 'class="note"' in head
-
-
 LINK_VARS = ("URL", "DOI")
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 

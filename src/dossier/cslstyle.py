@@ -12,7 +12,8 @@ the style with namespaces resolved and then looks at local names only:
 - macro calls (`<text macro>`, `<key macro>`) of undefined macros, calls that come back
   to the macro they start from (citeproc expands them without end: gigabytes of memory),
   and macros whose expansion is too large (a macro calling the next one twice, forty
-  deep, is a billion elements: the "billion laughs" of CSL).
+  deep, is a billion elements: the "billion laughs" of CSL); elements nested deeper than
+  any real style nests them.
 
 Nothing else in a style names a file or an address pandoc reads: citeproc takes
 locales from its built-in copies (`default-locale` and `xml:lang` are language tags),
@@ -30,6 +31,7 @@ from .errors import DossierError, Location
 CSL_NS = "http://purl.org/net/xbiblio/csl"
 MAX_EXPANSION = 20_000_000  # elements of one macro with its calls expanded: Chicago notes reaches 975,099
 MAX_DEPTH = 100  # macros calling macros; the Chicago styles go 12 deep
+MAX_NESTING = 100  # elements inside elements; the Chicago styles go 14 deep
 
 
 @dataclass
@@ -55,6 +57,8 @@ def _parse(text: str, shown: str) -> _Element:
     def start(name: str, attributes: dict[str, str]) -> None:
         ns, local = _local(name)
         line, col = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+        if len(stack) >= MAX_NESTING:
+            raise DossierError.at(Location(shown, line, col), f"elements nested more than {MAX_NESTING} deep, expected a style of ordinary size")
         attrs: dict[str, str] = {}
         for qualified, value in attributes.items():
             _, key = _local(qualified)
