@@ -6,7 +6,7 @@ pandoc cannot do for us:
 
 - where each entry is written (one pass, so a large file costs linear time), and
 - the `crossref` and `xdata` fields pandoc follows before it formats anything
-  (`resolveCrossRefs`): a cycle (a → b → a, or a entry naming itself) makes it follow
+  (`resolveCrossRefs`): a cycle (a → b → a, or an entry naming itself) makes it follow
   them without end, tens of gigabytes; and since it takes every combination of the
   entries a nested field names, fields naming several entries that each do the same
   multiply. Both are refused here, at the field, before pandoc runs. (`xref` is not
