@@ -122,8 +122,8 @@ class ThemeSandbox(ImmutableSandboxedEnvironment):
         elif operator == "*":
             seq, n = (left, right) if isinstance(right, int) else (right, left)
             if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > REPEAT_MAX:
-                what = "characters" if isinstance(seq, str) else "items"
-                raise TemplateLimit(f"repeating {len(seq):,} {what} {n:,} times, expected at most {REPEAT_MAX:,} {what}")
+                what, unit = ("a text", "characters") if isinstance(seq, str) else ("a list", "items")
+                raise TemplateLimit(f"{what} repeated {n:,} times makes {len(seq) * n:,} {unit}, expected at most {REPEAT_MAX:,}")
         return super().call_binop(context, operator, left, right)
 
 
