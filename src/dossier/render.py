@@ -2,7 +2,7 @@
 
 Templates are looked up in the dossier's own `templates/` first, then in the
 theme (MkDocs' `custom_dir`), file by file. Jinja runs sandboxed
-(`sandbox.py`: calls on an allow-list, bounded work), with autoescape and
+(`template_sandbox.py`: calls on an allow-list, bounded work), with autoescape and
 StrictUndefined: content is data and can never become markup or template
 code, and a misspelt name in a template is an error naming `template:line`,
 never an empty string. Templates see frozen records of plain data
@@ -25,7 +25,7 @@ from .dates import DateValue, format_date
 from .errors import DossierError, Location, display
 from .model import SECTIONS, Dossier
 from .richtext import Formatted
-from .sandbox import ThemeSandbox
+from .template_sandbox import ThemeSandbox
 
 THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
 TIMELINE_WIDTH_MM = 160.0  # fits the text block of A4 and US Letter in the default theme
