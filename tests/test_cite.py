@@ -77,7 +77,7 @@ def test_notes_style_turns_citations_into_footnotes(dossier_copy: Path) -> None:
     path = dossier_copy / "dossier.yaml"
     path.write_text(path.read_text().replace("chicago-author-date", "chicago-notes-bibliography"))
     p = prepare(dossier_copy)
-    html = str(p.formatted.html[id(p.dossier.summary)])
+    html = str(p.formatted.html[p.dossier.summary.key])
     assert '<span class="footnote">' in html
     assert "Geir Ulfstein, <em>The Svalbard Treaty</em>" in html
 
@@ -121,7 +121,7 @@ def test_translated_title_follows_the_original_in_brackets(dossier_copy: Path) -
     p = prepare(dossier_copy)
     bib = _bib_text(dossier_copy)
     assert "Известия. 1956. “Совместная декларация [The joint declaration].” October 20." in bib
-    cited = re.sub(r"<[^>]+>", "", str(p.formatted.html[id(p.dossier.summary)]))
+    cited = re.sub(r"<[^>]+>", "", str(p.formatted.html[p.dossier.summary.key]))
     assert "(Известия 1956)" in cited or "Совместная декларация" in cited
     assert "[The joint declaration]" not in cited  # citations keep the original title alone
 
@@ -144,12 +144,12 @@ def test_notes_style_sources_lines_print_the_citation_not_a_lone_note_number(dos
     path = dossier_copy / "dossier.yaml"
     path.write_text(path.read_text().replace("chicago-author-date", "chicago-notes-bibliography"))
     p = prepare(dossier_copy)
-    excerpt = str(p.formatted.sources[id(p.dossier.excerpts[0])])
+    excerpt = str(p.formatted.sources[p.dossier.excerpts[0].key])
     assert "footnote" not in excerpt
     assert "Treaty Concerning the Archipelago of Spitsbergen" in re.sub(r"<[^>]+>", "", excerpt)
     event = next(e for e in p.dossier.chronology if e.sources)
-    assert "footnote" not in str(p.formatted.sources[id(event)])
-    summary = str(p.formatted.html[id(p.dossier.summary)])
+    assert "footnote" not in str(p.formatted.sources[event.key])
+    summary = str(p.formatted.html[p.dossier.summary.key])
     assert '<span class="footnote">' in summary  # citations in running text are still notes
 
 

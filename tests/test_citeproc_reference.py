@@ -245,7 +245,7 @@ def dossier_output(root: Path, style: str) -> Output:
         f"title: Citation reference corpus\ncitation_style: {STYLES[style]}\nsummary: |\n{summary}\n", encoding="utf-8"
     )
     p = prepare(root)
-    html = _html(str(p.formatted.html[id(p.dossier.summary)]))
+    html = _html(str(p.formatted.html[p.dossier.summary.key]))
     bibliography = [(key, normalise("".join(_html(str(h)).all))) for key, h in p.formatted.bibliography]
     return Output(html.paragraphs, bibliography)
 
@@ -376,7 +376,7 @@ def test_example_dossier_cites_in_both_chicago_styles(tmp_path: Path, style: str
     path.write_text(text if n else text.rstrip("\n") + "\n" + line + "\n", encoding="utf-8")
     p = prepare(root)  # raises DossierError on any error
     assert p.report.errors == []
-    summary = str(p.formatted.html[id(p.dossier.summary)])
+    summary = str(p.formatted.html[p.dossier.summary.key])
     assert '<span class="citation"' in summary
     assert p.formatted.bibliography
     cite_notes = re.findall(r'<span class="citation"[^>]*><span class="footnote">', summary)

@@ -20,7 +20,7 @@ def _summary_html(root: Path, text: str) -> str:
     path.write_text(source[:start] + "summary: |\n" + body + "\n" + source[end:])
     p = prepare(root)
     assert p.dossier.summary is not None
-    return str(p.formatted.html[id(p.dossier.summary)])
+    return str(p.formatted.html[p.dossier.summary.key])
 
 
 def _summary_error(root: Path, text: str) -> list[str]:
@@ -131,7 +131,7 @@ def test_excerpt_text_prints_handles_and_escaped_keys_as_written(dossier_copy: P
         "over the Archipelago of Spitsbergen, as @MID_RF wrote to info@example.org (\\@ulfstein1995).",
     ))
     p = prepare(dossier_copy)
-    html = re.sub(r"<[^>]+>", "", str(p.formatted.html[id(p.dossier.excerpts[0].text)]))
+    html = re.sub(r"<[^>]+>", "", str(p.formatted.html[p.dossier.excerpts[0].text.key]))
     assert "as @MID_RF wrote to info@example.org (@ulfstein1995)." in html
 
 

@@ -151,7 +151,7 @@ def prepare(root: Path) -> Prepared:
         report.check()  # a mistake found earlier (a broken entry, say) explains the failure: report that
         raise
     for i in d.interpretations if "interpretations" in d.sections else []:
-        if not i.sources and id(i.text) not in formatted.citing:
+        if not i.sources and i.text.key not in formatted.citing:
             report.error(i.text.loc, f"interpretation '{i.party.value}' cites no source, expected a citation in 'text' or a 'sources' list")
     cited = formatted.cited | set(k.value for k in keys)
     for e in entries if not report.unreadable else []:  # what cites them may be in the unreadable file

@@ -73,9 +73,14 @@ class Text:
 
 @dataclass
 class RichText(Text):
-    """A rich-text field: `block` Markdown, `inline` Markdown, or `quote` (no citations)."""
+    """A rich-text field: `block` Markdown, `inline` Markdown, or `quote` (no citations).
+
+    `key` names the field by where it is written, `FILE#/json/pointer` (`chronology.yaml#/3/text`):
+    the same in every stage and every run, printable in messages; later stages key their output
+    (the field's HTML) by it, never by the identity of Python objects."""
 
     mode: str = "block"
+    key: str = ""
 
 
 @dataclass
@@ -99,6 +104,7 @@ class Event:
     sources: list[Text]
     id: str | None
     order: int
+    key: str = ""  # where the event is written (`chronology.yaml#/3`): its `sources` are formatted under this key
 
 
 @dataclass
@@ -116,6 +122,7 @@ class Excerpt:
     text: RichText
     originals: list[Original]
     note: RichText | None
+    key: str = ""  # where the excerpt is written: its `source` is formatted under this key
 
 
 @dataclass
@@ -127,6 +134,7 @@ class Interpretation:
     sources: list[Text]
     period: DateValue | None
     stances: dict[str, RichText] = field(default_factory=dict)
+    key: str = ""  # where the interpretation is written: its `sources` are formatted under this key
 
 
 @dataclass
@@ -188,13 +196,36 @@ def plain(node: Node) -> Any:
     return node.value
 
 
+def yaml_paths(root: Node | None) -> dict[int, str]:
+    """The JSON pointer (`/3/text`) of every node of a document, by node identity: one walk,
+    without recursion (nesting depth is the content's)."""
+    out: dict[int, str] = {}
+    stack: list[tuple[Node, str]] = [(root, "")] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        out[id(node)] = path
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                name = key.value if isinstance(key, ScalarNode) else "?"
+                stack.append((value, path + "/" + name.replace("~", "~0").replace("/", "~1")))
+        elif isinstance(node, SequenceNode):
+            stack += [(item, f"{path}/{n}") for n, item in enumerate(node.value)]
+    return out
+
+
 class FieldReader:
     """Reads the nodes of one file, reporting mistakes with their place."""
 
-    def __init__(self, report: Report, src: SourceFile, dossier: Dossier):
+    def __init__(self, report: Report, src: SourceFile, dossier: Dossier, root: Node | None = None):
         self.report = report
         self.src = src
         self.dossier = dossier
+        self.file = Path(src.name).name  # content files lie at the top of the dossier
+        self.paths = yaml_paths(root)
+
+    def key(self, node: Node) -> str:
+        """The stable name of what `node` holds: `FILE#/json/pointer` (see `RichText`)."""
+        return f"{self.file}#{self.paths.get(id(node), '')}"
 
     def loc(self, node: object) -> Location:
         return location(self.src.name, node)
@@ -261,7 +292,7 @@ class FieldReader:
         assert isinstance(node, ScalarNode)
         if node.style is None and "#" in self._line_tail(node):
             self.error(node, f"{what}: ' #' starts a YAML comment and cuts the text, expected the value quoted or written as a | block")
-        return RichText(value.value, value.loc, node, self.src, mode)
+        return RichText(value.value, value.loc, node, self.src, mode, self.key(node))
 
     def _line_tail(self, node: ScalarNode) -> str:
         """Source text after a plain scalar on its last line (a comment YAML dropped)."""
@@ -334,7 +365,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
         report.error(Location(src.name, 1, 1), "file is empty, expected a mapping with at least 'title'")
         return None
     placeholder = Dossier(root=root, title=Text("", Location(src.name, 1, 1)))
-    r = FieldReader(report, src, placeholder)
+    r = FieldReader(report, src, placeholder, node)
     allowed = (
         "title", "subtitle", "short_title", "edition", "version", "language", "authors", "organisation", "marking",
         "summary", "key_facts", "citation_style", "paper", "sections",
@@ -420,12 +451,12 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     d.sections = _sections(r, m.get("sections"), docs, d)
 
     if "chronology.yaml" in docs:
-        d.chronology = _chronology(FieldReader(report, docs["chronology.yaml"][1], d), docs["chronology.yaml"][0])
+        d.chronology = _chronology(FieldReader(report, docs["chronology.yaml"][1], d, docs["chronology.yaml"][0]), docs["chronology.yaml"][0])
     if "excerpts.yaml" in docs:
-        d.excerpts = _excerpts(FieldReader(report, docs["excerpts.yaml"][1], d), docs["excerpts.yaml"][0])
+        d.excerpts = _excerpts(FieldReader(report, docs["excerpts.yaml"][1], d, docs["excerpts.yaml"][0]), docs["excerpts.yaml"][0])
     if "interpretations.yaml" in docs:
         d.interpretations = _interpretations(
-            FieldReader(report, docs["interpretations.yaml"][1], d), docs["interpretations.yaml"][0]
+            FieldReader(report, docs["interpretations.yaml"][1], d, docs["interpretations.yaml"][0]), docs["interpretations.yaml"][0]
         )
     return d
 
@@ -513,7 +544,7 @@ def _chronology(r: FieldReader, node: Node | None) -> list[Event]:
         sources = r.keys(m.get("sources"), "sources")
         ident = r.ident(m.get("id"), "id") if "id" in m else None
         if date and title:
-            events.append(Event(date, r.loc(m["date"]), title, text, sources, ident, order))
+            events.append(Event(date, r.loc(m["date"]), title, text, sources, ident, order, r.key(item)))
     events.sort(key=lambda e: (e.date.key, e.order))
     return events
 
@@ -543,7 +574,7 @@ def _excerpts(r: FieldReader, node: Node | None) -> list[Excerpt]:
                 originals.append(Original(lang.value, otext))
         note = r.rich(m.get("note"), "note")
         if ident and document and keys and text:
-            out.append(Excerpt(ident, document, keys[0], locator, text, originals, note))
+            out.append(Excerpt(ident, document, keys[0], locator, text, originals, note, r.key(item)))
     return out
 
 
@@ -580,5 +611,5 @@ def _interpretations(r: FieldReader, node: Node | None) -> list[Interpretation]:
         elif snode is not None and not _empty(snode):
             r.error(snode, "stances: expected a mapping of question ids to short answers")
         if party and position and text:
-            out.append(Interpretation(ident, party, position, text, sources, period, stances))
+            out.append(Interpretation(ident, party, position, text, sources, period, stances, r.key(item)))
     return out

@@ -1,10 +1,12 @@
 """Stage 4: the theme's Jinja templates and the model to one HTML string.
 
 Templates are looked up in the dossier's own `templates/` first, then in the
-theme (MkDocs' `custom_dir`), file by file. Jinja runs sandboxed, with
-autoescape and StrictUndefined: content is data and can never become markup
-or template code, and a misspelt name in a template is an error naming
-`template:line`, never an empty string.
+theme (MkDocs' `custom_dir`), file by file. Jinja runs sandboxed
+(`template_sandbox.py`: calls on an allow-list, bounded work), with autoescape and
+StrictUndefined: content is data and can never become markup or template
+code, and a misspelt name in a template is an error naming `template:line`,
+never an empty string. Templates see frozen records of plain data
+(`view.py`), never the model's objects.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from . import words
+from . import view, words
 from .dates import DateValue, format_date
 from .errors import DossierError, Location, display
-from .model import SECTIONS, Dossier, Name
+from .model import SECTIONS, Dossier
 from .richtext import Formatted
+from .template_sandbox import ThemeSandbox
 
 THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
 TIMELINE_WIDTH_MM = 160.0  # fits the text block of A4 and US Letter in the default theme
@@ -66,15 +68,16 @@ def default_theme() -> Path:
     return Path(__file__).parent / "theme"
 
 
-def environment(dirs: list[Path]) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+def environment(dirs: list[Path], filters: dict[str, Any]) -> ThemeSandbox:
+    """The sandbox the templates of `dirs` run in, with the theme's `filters` besides Jinja's."""
+    return ThemeSandbox(
+        filters,
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env
 
 
 def backrefs(citations: dict[str, list[str]], pages: dict[str, int]) -> dict[str, list[tuple[int, str]]]:
@@ -96,14 +99,23 @@ def render_html(
     cited_on: dict[str, list[tuple[int, str]]] | None = None,
 ) -> tuple[str, str]:
     """The whole briefing as one HTML document, and its stylesheet (`style.css`)."""
-    env = environment(dirs)
     language = d.language
 
     def rich(obj: object) -> Markup:
-        return formatted.html.get(id(obj), Markup(""))
+        """A rich-text field's HTML; nothing for a field left empty (`{{ e.text|rich }}`)."""
+        if obj is None:
+            return Markup("")
+        if not isinstance(obj, view.RichText):
+            raise TypeError(f"rich: got {_kind(obj)}, expected a rich-text field such as d.summary or e.text")
+        return _formatted(formatted.html, obj.key, "rich")
 
     def sources(obj: object) -> Markup:
-        return formatted.sources.get(id(obj), Markup(""))
+        """The citation of an item's sources; nothing for an event or interpretation without them."""
+        if isinstance(obj, (view.Event, view.Interpretation)) and not obj.sources:
+            return Markup("")
+        if not isinstance(obj, (view.Event, view.Excerpt, view.Interpretation)):
+            raise TypeError(f"sources: got {_kind(obj)}, expected an event, excerpt or interpretation (e, x, i)")
+        return _formatted(formatted.sources, obj.key, "sources")
 
     def date(value: DateValue | None) -> str:
         return format_date(value, language) if value is not None else ""
@@ -116,14 +128,14 @@ def render_html(
         except (UnknownLocaleError, ValueError):
             return tag
 
-    def form_languages(names: list[Name]) -> list[str]:
+    def form_languages(names: tuple[view.Name, ...]) -> tuple[str, ...]:
         """Language tags of the names' forms, in order of first use: the columns of the names table."""
-        return list(dict.fromkeys(tag for n in names for tag in n.forms))
+        return tuple(dict.fromkeys(tag for n in names for tag in n.forms))
 
-    env.filters.update(
+    env = environment(dirs, dict(
         rich=rich, sources=sources, date=date, language_name=language_name, form_languages=form_languages,
         fill=words.fill, css_content=words.css_content,
-    )
+    ))
     theme_words = words.theme_words(dirs, language)
     timeline = Markup("")
     if "chronology" in d.sections and d.chronology:
@@ -132,16 +144,16 @@ def render_html(
         # timeline_html escapes every label; the overlays make its events links in the PDF.
         events = [TimelineEvent(e.date, e.title.value, e.id) for e in d.chronology]
         timeline = Markup(timeline_html(events, TIMELINE_WIDTH_MM, language))
-    context: dict[str, Any] = {
+    context: dict[str, Any] = {  # plain data only (see view.py): templates are code
         "timeline": timeline,
-        "d": d,
-        "sections": d.sections,
-        "words": theme_words,
-        "section_titles": {s: theme_words[s] for s in SECTIONS},
+        "d": view.dossier_view(d),
+        "sections": tuple(d.sections),
+        "words": view.frozen(theme_words),
+        "section_titles": view.frozen({s: theme_words[s] for s in SECTIONS}),
         "running_title": running_title(d),
-        "bibliography": formatted.bibliography,
+        "bibliography": tuple((key, html) for key, html in formatted.bibliography),
         "has_notes": formatted.notes > 0,
-        "cited_on": cited_on or {},
+        "cited_on": view.frozen(cited_on or {}),
     }
     try:
         html = env.get_template("base.html").render(context)
@@ -168,6 +180,17 @@ def render_html(
         else:
             message = f"template error: {exc}"
         raise DossierError.at(_template_location(file, line), message) from None
+
+
+def _formatted(html: dict[str, Markup], key: str, what: str) -> Markup:
+    """The HTML richtext made under `key`: a field it did not format is an error, never an empty string."""
+    if key not in html:
+        raise LookupError(f"{what}: no HTML for '{key}', expected a field of a section listed in 'sections'")
+    return html[key]
+
+
+def _kind(obj: object) -> str:
+    return "text" if isinstance(obj, str) else f"'{type(obj).__name__}'"
 
 
 def _failing_template(tb: TracebackType | None, dirs: list[Path]) -> tuple[str, int]:

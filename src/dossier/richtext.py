@@ -51,22 +51,22 @@ _REFDEF = re.compile(r"^( {0,3})\[(?=[^\]\n]+\]:)", re.MULTILINE)
 class Field:
     """One piece of Markdown sent to pandoc: a rich-text field or a generated citation cluster."""
 
-    key: str
+    key: str  # the field's id in the one pandoc document (`f3`)
     text: str
     mode: str
-    owner: object
+    owner: str  # the stable key its HTML goes under: a RichText's key, or for a `sources` cluster its item's key
     origin: Text
 
 
 @dataclass
 class Formatted:
-    """The output of this stage: HTML per field owner, and the bibliography."""
+    """The output of this stage: HTML by stable key (see `model.RichText.key`), and the bibliography."""
 
-    html: dict[int, Markup] = field(default_factory=dict)
-    sources: dict[int, Markup] = field(default_factory=dict)
+    html: dict[str, Markup] = field(default_factory=dict)  # a rich-text field's key → its HTML
+    sources: dict[str, Markup] = field(default_factory=dict)  # an event's, excerpt's, interpretation's key → its citation
     bibliography: list[tuple[str, Markup]] = field(default_factory=list)
     cited: set[str] = field(default_factory=set)
-    citing: set[int] = field(default_factory=set)
+    citing: set[str] = field(default_factory=set)  # keys of the fields that cite
     citations: dict[str, list[str]] = field(default_factory=dict)  # key → ids of the citations of it, in order
     cite_count: int = 0
     notes: int = 0
@@ -86,17 +86,17 @@ def fields_in_order(d: Dossier) -> list[Field]:
     """The Markdown of every field and citation cluster, in the order the PDF prints them."""
     out: list[Field] = []
 
-    def add(rt: RichText | None, owner: object | None = None) -> None:
+    def add(rt: RichText | None) -> None:
         if rt is not None:
             text = _REFDEF.sub(r"\1\\[", rt.value)
-            out.append(Field(f"f{len(out)}", text, rt.mode, owner if owner is not None else rt, rt))
+            out.append(Field(f"f{len(out)}", text, rt.mode, rt.key, rt))
 
-    def cluster(keys: list[Text], owner: object, locator: Text | None = None) -> None:
+    def cluster(keys: list[Text], owner: str, locator: Text | None = None) -> None:
         if keys:
             cites = "; ".join(f"@{k.value}" for k in keys)
             if locator is not None:
                 cites += ", " + locator.value.replace("]", "\\]").replace("@", "\\@")
-            out.append(Field(f"f{len(out)}", f"[{cites}]", "cite", ("sources", id(owner)), keys[0]))
+            out.append(Field(f"f{len(out)}", f"[{cites}]", "cite", owner, keys[0]))
 
     add(d.disclaimer)
     for fact in d.key_facts:
@@ -110,10 +110,10 @@ def fields_in_order(d: Dossier) -> list[Field]:
         elif section == "chronology":
             for e in d.chronology:
                 add(e.text)
-                cluster(e.sources, e)
+                cluster(e.sources, e.key)
         elif section == "excerpts":
             for x in d.excerpts:
-                cluster([x.source], x, x.locator)
+                cluster([x.source], x.key, x.locator)
                 add(x.text)
                 for o in x.originals:
                     add(o.text)
@@ -124,7 +124,7 @@ def fields_in_order(d: Dossier) -> list[Field]:
                     add(i.stances.get(q.id))
             for i in d.interpretations:
                 add(i.text)
-                cluster(i.sources, i)
+                cluster(i.sources, i.key)
     return out
 
 
@@ -198,10 +198,7 @@ def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) 
             html = r.inlines(_first_inlines(blocks))
         else:
             html = r.blocks(blocks)
-        if isinstance(f.owner, tuple):
-            out.sources[f.owner[1]] = Markup(html)
-        else:
-            out.html[id(f.owner)] = Markup(html)
+        (out.sources if f.mode == "cite" else out.html)[f.owner] = Markup(html)
     bib = _Renderer(None, report, d.root, ids, known, out, printed)
     for block in divs.get("refs", []):
         if block["t"] == "Div":
@@ -527,7 +524,7 @@ class _Renderer:
         keys = [x["citationId"] for x in citations]
         if not self.trusted:
             assert self.f is not None
-            self.out.citing.add(id(self.f.owner))
+            self.out.citing.add(self.f.owner)
             for key in keys:
                 if self.known is not None and key not in self.known:
                     if self.f.mode == "cite":
