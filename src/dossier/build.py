@@ -144,9 +144,10 @@ def prepare(root: Path) -> Prepared:
         richtext.check_keys(keys, known, report)
     dirs = render.theme_dirs(root)
     families, theme_file = _theme_fonts(dirs)
-    fonts.check_texts(_all_texts(docs), fonts.coverage(families, theme_file), report)
+    cover = fonts.coverage(families, theme_file)
+    fonts.check_texts(_all_texts(docs), cover, report)
     try:
-        formatted = richtext.format_dossier(d, entries, csl, report)
+        formatted = richtext.format_dossier(d, entries, csl, report, cover)
     except DossierError:
         report.check()  # a mistake found earlier (a broken entry, say) explains the failure: report that
         raise
