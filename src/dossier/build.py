@@ -230,7 +230,8 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     from .output import check_target, write_atomic
     from .typeset import typeset
 
-    check_target(output)  # before minutes of work, not after
+    # Before minutes of work, not after; never onto an input (the dossier's own dossier.yaml, say).
+    check_target(output, root, [root / "templates", root / "assets", *render.theme_dirs(root), Path(__file__).parent])
     p = prepare(root)
     limits = limits or Limits()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
