@@ -102,12 +102,13 @@ def raster_problem(path: Path, kind: str) -> str | None:
                 width, height = image.size
                 if width * height > IMAGE_MAX_PIXELS:
                     return f"a {kind} of {width}×{height} pixels, expected at most {IMAGE_MAX_PIXELS:,} pixels"
-                image.getexif()  # WeasyPrint reads the orientation: a broken EXIF block warns there
                 if kind == "PNG":
                     image.verify()
                 else:
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                     image.load()
+            with Image.open(path, formats=[kind]) as image:
+                image.getexif()  # WeasyPrint reads the orientation: a broken EXIF block warns there
         except UnidentifiedImageError:
             return f"not a {kind} image (its content says otherwise), expected a {kind} file"
         except Exception as exc:  # noqa: BLE001 - whatever Pillow raises, the file cannot be used
