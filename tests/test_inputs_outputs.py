@@ -255,3 +255,8 @@ def test_a_message_without_quotes_keeps_its_start_and_what_was_expected() -> Non
     message = bounded("a problem with " + "y" * 5000 + ", expected something shorter")
     assert len(message) <= MESSAGE_MAX
     assert message.startswith("a problem with yyy") and message.endswith("…, expected something shorter")
+
+
+def test_an_apostrophe_is_not_a_quotation() -> None:
+    message = "image 'assets/map.svg': line 3 of the SVG: " + "z" * 100 + " refers to another file, expected the SVG's own parts"
+    assert bounded(message) == message

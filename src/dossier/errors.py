@@ -57,7 +57,7 @@ def printable(line: str) -> str:
     return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in line)
 
 
-_QUOTED = re.compile(rf"'([^']{{{QUOTE_MAX + 1},}})'")
+_QUOTED = re.compile(rf"(?<!\w)'([^']{{{QUOTE_MAX + 1},}})'(?!\w)")  # a quotation, not the apostrophe of "SVG's"
 _EXPECTED = re.compile(r"[,;:]? expected ")
 
 
