@@ -260,3 +260,17 @@ def test_a_message_without_quotes_keeps_its_start_and_what_was_expected() -> Non
 def test_an_apostrophe_is_not_a_quotation() -> None:
     message = "image 'assets/map.svg': line 3 of the SVG: " + "z" * 100 + " refers to another file, expected the SVG's own parts"
     assert bounded(message) == message
+
+
+def test_without_a_folder_lock_the_pdf_is_written_and_other_temp_files_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system without flock: no way to tell a live writer's temporary file from a dead one's."""
+
+    def no_lock(*_args: object) -> None:
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(output.fcntl, "flock", no_lock)
+    out = tmp_path / "briefing.pdf"
+    (tmp_path / ".briefing.pdf.abcd1234.tmp").write_bytes(b"x")
+    output.write_atomic(out, _pdf())
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert (tmp_path / ".briefing.pdf.abcd1234.tmp").exists()

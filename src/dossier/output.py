@@ -115,19 +115,30 @@ def _write(path: Path, data: bytes) -> None:
     if problem:
         raise DossierError.at(Location(str(path)), f"refusing to write a broken PDF: {problem}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _folder_locked(path.parent):
-        _remove_stale_temps(path)
+    with _folder_locked(path.parent) as locked:
+        if locked:
+            _remove_stale_temps(path)
         _write_locked(path, data)
 
 
 @contextmanager
-def _folder_locked(folder: Path) -> Iterator[None]:
+def _folder_locked(folder: Path) -> Iterator[bool]:
     """Hold an exclusive lock on the target's folder while writing: the kernel drops it when the
-    process dies, however it dies, so an unlocked folder means no dossier is writing there."""
-    fd = os.open(folder, os.O_RDONLY)
+    process dies, however it dies, so an unlocked folder means no dossier is writing there.
+    Where the folder cannot be locked (a file system without flock), write all the same, but
+    leave other temporary files alone: yields whether the lock is held."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            yield False
+        else:
+            yield True
     finally:
         os.close(fd)
 
