@@ -40,10 +40,7 @@ def _read_files(root: Path, report: Report) -> Docs:
     shown = display(root)
     if not root.is_dir():
         raise DossierError.at(Location(shown, 1, 1), "not a folder, expected a dossier folder holding dossier.yaml")
-    for name in (*CONTENT_FILES, "bibliography.yaml"):
-        spelt = root / (name[:-5] + ".yml")
-        if spelt.exists():
-            report.error(Location(f"{shown}/{spelt.name}", 1, 1), f"'{spelt.name}' must be named '{name}', expected the .yaml extension")
+    _misnamed(root, report)
     _confined(root, report)
     if not (root / "dossier.yaml").is_file() and not (root / "dossier.yml").exists() and not report.errors:
         report.error(Location(f"{shown}/dossier.yaml", 1, 1), "file not found, expected dossier.yaml with at least 'title'")
@@ -55,21 +52,38 @@ def _read_files(root: Path, report: Report) -> Docs:
     return docs
 
 
+def _misnamed(root: Path, report: Report) -> None:
+    """A file the build would read but for its spelling (`chronology.yml`, `Chronology.yaml`,
+    `Assets/`) is an error at its name, never silently ignored."""
+    names = {n: n for n in (*CONTENT_FILES, *model.BIB_FILES, "templates", "assets")}
+    names |= {n[:-5] + ".yml": n for n in (*CONTENT_FILES, "bibliography.yaml")}
+    lowered = {k.lower(): v for k, v in names.items()}
+    for entry in sorted(root.iterdir()):
+        meant = lowered.get(entry.name.lower())
+        if meant and entry.name != meant:
+            why = "the .yaml extension" if entry.name.lower().endswith(".yml") else "the name in lower case"
+            report.error(Location(f"{display(root)}/{entry.name}", 1, 1), f"'{entry.name}' must be named '{meant}', expected {why}")
+
+
 def _confined(root: Path, report: Report) -> None:
     """Every file the build may read stays inside the dossier: a symlink out of it (to /etc, to
     another project) or a FIFO or device in place of a file is an error, never followed."""
     real = root.resolve()
-    paths = [root / n for n in (*CONTENT_FILES, *model.BIB_FILES)]
+    paths = [(root / n, "file") for n in (*CONTENT_FILES, *model.BIB_FILES)]
     for folder in ("templates", "assets"):
-        paths.append(root / folder)
+        paths.append((root / folder, "folder"))
         if (root / folder).is_dir() and (root / folder).resolve().is_relative_to(real):
-            paths += sorted((root / folder).rglob("*"))
-    for path in paths:
+            paths += [(p, "any") for p in sorted((root / folder).rglob("*"))]
+    for path, kind in paths:
         if not (path.exists() or path.is_symlink()):
             continue
         where = Location(f"{display(root)}/{path.relative_to(root)}", 1, 1)
         if not path.resolve().is_relative_to(real):
             report.error(where, "links to a place outside the dossier, expected a file or folder of the dossier itself")
+        elif kind == "file" and path.is_dir():  # a folder named chronology.yaml is not a chronology
+            report.error(where, f"a folder, expected the file {path.name} (or nothing of that name)")
+        elif kind == "folder" and not path.is_dir():
+            report.error(where, f"not a folder, expected the folder {path.name}/ (or nothing of that name)")
         elif not (path.is_file() or path.is_dir()):
             report.error(where, "not a regular file (a FIFO, a device?), expected a file of the dossier")
 
@@ -144,9 +158,10 @@ def prepare(root: Path) -> Prepared:
         richtext.check_keys(keys, known, report)
     dirs = render.theme_dirs(root)
     families, theme_file = _theme_fonts(dirs)
-    fonts.check_texts(_all_texts(docs), fonts.coverage(families, theme_file), report)
+    cover = fonts.coverage(families, theme_file)
+    fonts.check_texts(_all_texts(docs), cover, report)
     try:
-        formatted = richtext.format_dossier(d, entries, csl, report)
+        formatted = richtext.format_dossier(d, entries, csl, report, cover)
     except DossierError:
         report.check()  # a mistake found earlier (a broken entry, say) explains the failure: report that
         raise
@@ -215,7 +230,8 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     from .output import check_target, write_atomic
     from .typeset import typeset
 
-    check_target(output)  # before minutes of work, not after
+    # Before minutes of work, not after; never onto an input (the dossier's own dossier.yaml, say).
+    check_target(output, root, [root / "templates", root / "assets", *render.theme_dirs(root), Path(__file__).parent])
     p = prepare(root)
     limits = limits or Limits()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)

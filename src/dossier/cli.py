@@ -11,8 +11,26 @@ import argparse
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import DossierError, Problem
+from .errors import DossierError, Problem, bounded, printable
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+
+def _say(line: str) -> None:
+    """Print one line to standard error, as every line of the tool is: no control character of
+    a folder name or of content reaches the terminal."""
+    print(printable(line), file=sys.stderr)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse quotes what it cannot parse (`--timeout $'\\e[2J'`): its messages are escaped too."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message:
+            super()._print_message("\n".join(printable(line) for line in message.split("\n")), file)
 
 
 def _positive(value: str) -> float:
@@ -23,7 +41,7 @@ def _positive(value: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dossier", description="Typeset a folder of YAML content into a PDF briefing."
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -45,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print(problems: list[Problem]) -> None:
     for p in problems:
-        print(p, file=sys.stderr)
+        _say(str(p))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             report = build.build(args.dossier, args.output, build.Limits(args.timeout, args.memory))
             _print(report.warnings)
-            print(f"wrote {build.display(args.output)}", file=sys.stderr)
+            _say(f"wrote {build.display(args.output)}")
         else:
             report = build.check(args.dossier, build.Limits(args.timeout, args.memory))
             _print(report.warnings)
-            print(f"{build.display(args.dossier)}: no errors, {len(report.warnings)} warning(s)", file=sys.stderr)
+            _say(f"{build.display(args.dossier)}: no errors, {len(report.warnings)} warning(s)")
         return 0
     except DossierError as exc:
         if args.debug:
@@ -68,16 +86,16 @@ def main(argv: list[str] | None = None) -> int:
         errors = [p for p in exc.problems if p.severity == "error"]
         # In file order, as a reader fixes them; all of one run at once.
         _print(sorted(exc.problems, key=lambda p: p.location))
-        print(f"dossier: stopped with {len(errors)} error(s); nothing was written", file=sys.stderr)
+        _say(f"dossier: stopped with {len(errors)} error(s); nothing was written")
         return 1
     except KeyboardInterrupt:
-        print("dossier: interrupted; nothing was written", file=sys.stderr)
+        _say("dossier: interrupted; nothing was written")
         return 130
     except Exception as exc:  # an internal error: say so plainly, traceback only on request
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"dossier: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+            _say(f"dossier: internal error: {type(exc).__name__}: {bounded(str(exc))} (run with --debug for the traceback)")
         return 2
 
 

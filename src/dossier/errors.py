@@ -7,8 +7,12 @@ that the user sees every mistake of one run at once (MkDocs style).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+QUOTE_MAX = 80  # characters of content a message quotes
+MESSAGE_MAX = 400  # characters of one message, whatever it quotes
 
 
 def display(path: Path) -> str:
@@ -43,13 +47,32 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else "warning: "
-        return _printable(f"{self.location}: {prefix}{self.message}")
+        return printable(f"{self.location}: {prefix}{bounded(self.message)}")
 
 
-def _printable(line: str) -> str:
+def printable(line: str) -> str:
     """One line with no control character a terminal would act on (ESC, BEL, CR, line breaks):
-    a message quoting content must not move the cursor, recolour the screen or add lines."""
+    a message quoting content must not move the cursor, recolour the screen or add lines.
+    Every line the command line prints goes through it (file and folder names too)."""
     return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in line)
+
+
+_QUOTED = re.compile(rf"(?<!\w)'([^']{{{QUOTE_MAX + 1},}})'(?!\w)")  # a quotation, not the apostrophe of "SVG's"
+_EXPECTED = re.compile(r"[,;:]? expected ")
+
+
+def bounded(message: str) -> str:
+    """A message of at most MESSAGE_MAX characters: content it quotes ('…') cut to QUOTE_MAX
+    characters with "…", and, if still too long, its middle cut, keeping the start (what is
+    wrong) and the end (what was expected). A 1.5 MB line of content stays a readable line."""
+    message = _QUOTED.sub(lambda m: f"'{m.group(1)[: QUOTE_MAX - 1]}…'", message)
+    if len(message) <= MESSAGE_MAX:
+        return message
+    tails = list(_EXPECTED.finditer(message))
+    tail = message[tails[-1].start():] if tails else ""
+    if len(tail) > MESSAGE_MAX // 2:
+        tail = tail[: MESSAGE_MAX // 2 - 1] + "…"
+    return message[: MESSAGE_MAX - len(tail) - 1] + "…" + tail
 
 
 class DossierError(Exception):

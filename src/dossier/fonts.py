@@ -102,3 +102,19 @@ def _check_char(char: str, text: Text, needle: str, nth: int, cover: Coverage, r
         name = unicodedata.name(char, "unnamed character")
         shown = f"'{char}' " if char.isprintable() else ""
         report.error(text.locate(needle, nth), f"character {shown}(U+{ord(char):04X} {name}) is in no theme font, expected text the fonts cover")
+
+
+def char_problem(char: str, cover: Coverage) -> str | None:
+    """What is wrong with `char` in text the PDF prints, or None: the one per-character policy
+    (control characters, bidirectional controls, the fonts' coverage) for content and for the
+    text an SVG draws."""
+    if _unprintable(char):
+        return f"control character U+{ord(char):04X}, expected printable text"
+    if char in _BIDI_CONTROLS:  # "Trojan Source": text that displays other than it reads
+        return (f"bidirectional control U+{ord(char):04X} ({unicodedata.name(char)}), "
+                "expected text without direction overrides (write the script itself)")
+    if char not in cover and char not in "\n\t\r":
+        name = unicodedata.name(char, "unnamed character")
+        shown = f"'{char}' " if char.isprintable() else ""
+        return f"character {shown}(U+{ord(char):04X} {name}) is in no theme font, expected text the fonts cover"
+    return None

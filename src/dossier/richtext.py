@@ -29,8 +29,10 @@ from urllib.parse import unquote
 
 from markupsafe import Markup
 
+from . import images
 from .cite import Entry
 from .errors import DossierError, Location, Report, display
+from .fonts import Coverage
 from .model import KEY_RE, LANG_RE, SECTION_FILES, SECTIONS, Dossier, RichText, Text
 
 BRIDGE = Path(__file__).parent / "pandoc_bridge.lua"
@@ -41,7 +43,6 @@ _BASE = (
     "-inline_code_attributes-latex_macros-implicit_figures-example_lists-footnotes+inline_notes+smart"
 )
 FORMATS = {"block": _BASE, "inline": _BASE, "quote": _BASE + "-citations", "cite": _BASE}
-IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
 NOTE_MAX = 20000  # characters of one footnote: more can never fit (see typeset._overflowing_notes)
 NOTE_CHUNK = 450  # characters between the places a too-tall footnote may be split
 _REFDEF = re.compile(r"^( {0,3})\[(?=[^\]\n]+\]:)", re.MULTILINE)
@@ -177,7 +178,7 @@ def bibliography_unreadable(report: Report) -> bool:
     return bool(report.unreadable - ID_FILES - {"dossier.yaml"})
 
 
-def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) -> Formatted:
+def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report, cover: Coverage | None = None) -> Formatted:
     """Parse, cite and render every field; report every content error found."""
     fields = fields_in_order(d)
     # None: a file that would define them could not be read, so they are not checked.
@@ -189,6 +190,7 @@ def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) 
     out = Formatted()
     for f in fields:
         r = _Renderer(f, report, d.root, ids, known, out, printed)
+        r.cover = cover  # an SVG's text must stay within the fonts, as content does
         blocks = divs.get(f.key, [])
         if f.mode == "quote" and known:
             _no_citations_in_quotes(f, r, known)
@@ -279,6 +281,8 @@ def _attr_html(ident: str = "", classes: Iterable[str] = (), lang: str | None = 
 
 class _Renderer:
     """Pandoc AST → HTML for one field, checking what content may do."""
+
+    cover: Coverage | None = None
 
     def __init__(
         self, f: Field | None, report: Report, root: Path, ids: set[str] | None, known: set[str] | None, out: Formatted,
@@ -582,7 +586,7 @@ class _Renderer:
         if self.f is not None and self.f.mode == "inline":
             self.error_at([(f"]({target}", 2), target], "images are not allowed in inline text, expected them in a block field")
             return escape(alt_text)
-        problem = _image_problem(self.root, target)
+        problem = images.problem(self.root, target, self.cover)
         if problem:
             self.error_at([(f"]({target}", 2), (f"](<{unquote(target)}", 3), target], f"image '{unquote(target)}': {problem}")
             return escape(alt_text)
@@ -604,48 +608,6 @@ class _Renderer:
             self.error_at([f"lang={lang}", f'lang="{lang}"', lang], f"lang '{lang}' is not a BCP 47 tag, expected e.g. ja or ru")
             return self.inlines(content)
         return f'<span lang="{escape(lang)}">{self.inlines(content)}</span>'
-
-
-def _image_problem(root: Path, target: str) -> str | None:
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) or target.startswith("//"):
-        return "expected a file in the dossier's assets/, not a URL"
-    target = unquote(target)  # pandoc writes 'map 1.png' as 'map%201.png'; WeasyPrint reads it back the same way
-    if target.startswith("/") or "\\" in target:
-        return "expected a relative path in assets/, not an absolute path"
-    if ".." in Path(target).parts:
-        return "'..' is not allowed, expected a path inside assets/"
-    assets = (root / "assets").resolve()
-    path = (root / target).resolve()
-    if not path.is_relative_to(assets):
-        return "expected a path inside the dossier's assets/"
-    if path.suffix.lower() not in IMAGE_TYPES:
-        return "expected a PNG, JPEG or SVG file"
-    if not path.is_file():
-        return "file not found in assets/, expected an existing PNG, JPEG or SVG file"
-    return _image_content_problem(path)
-
-
-IMAGE_MAX_PIXELS = 50_000_000  # a 7000×7000 photograph; a "decompression bomb" declares far more
-
-
-def _image_content_problem(path: Path) -> str | None:
-    """What the file holds must be what its name says (a GIF or text renamed .png fails late in
-    WeasyPrint, at no useful place); a PNG must not declare absurd dimensions."""
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    suffix = path.suffix.lower()
-    if suffix == ".png":
-        if not head.startswith(b"\x89PNG\r\n\x1a\n") or len(head) < 24 or head[12:16] != b"IHDR":
-            return "not a PNG image (its first bytes say otherwise), expected a PNG file"
-        width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
-        if width * height > IMAGE_MAX_PIXELS:
-            return f"a PNG of {width}×{height} pixels, expected at most {IMAGE_MAX_PIXELS:,} pixels"
-    elif suffix in (".jpg", ".jpeg"):
-        if not head.startswith(b"\xff\xd8\xff"):
-            return "not a JPEG image (its first bytes say otherwise), expected a JPEG file"
-    elif b"<svg" not in head.lower() or b"<!doctype" in head.lower() or b"<!entity" in head.lower():
-        return "not a plain SVG image (no <svg> at its start, or a DTD), expected an SVG file without a DOCTYPE"
-    return None
 
 
 def check_keys(keys: Iterable[Text], known: set[str], report: Report) -> None:
