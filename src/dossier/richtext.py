@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from .cite import Entry
 from .errors import DossierError, Location, Report, display
+from .markup import check_field
 from .model import KEY_RE, LANG_RE, SECTION_FILES, SECTIONS, Dossier, RichText, Text
 
 BRIDGE = Path(__file__).parent / "pandoc_bridge.lua"
@@ -54,6 +55,8 @@ CSL_CLASSES = frozenset({
     "nocase", "nodecoration",
 })
 RENDER_DEPTH = 100  # levels of the AST the renderer descends; the bridge refuses deeper fields first
+JSON_DEPTH = 150  # levels of a field's JSON AST (2-3 a level of the AST) the bridge lets through
+TOO_DEEP = "nested too deeply, expected at most a few levels of lists, quotes, emphasis and notes"
 
 
 @dataclass
@@ -159,6 +162,7 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
             "lang": _csl_lang(lang),
             "punctuation_in_quote": _csl_lang(lang) == "en-US",
             "nonce": secrets.token_hex(8),
+            "max_depth": JSON_DEPTH,
         },
         ensure_ascii=False,
     ).encode("utf-8", "replace")  # a lone surrogate (YAML "\udfff") is reported by the glyph check
@@ -198,19 +202,26 @@ def bibliography_unreadable(report: Report) -> bool:
 def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) -> Formatted:
     """Parse, cite and render every field; report every content error found."""
     fields = fields_in_order(d)
+    dropped = [f for f in fields if f.mode != "cite" and not check_field(f.origin, report)]
+    for f in dropped:  # unclosed or too deeply nested: not sent to pandoc (which could take minutes)
+        f.text = ""
     # None: a file that would define them could not be read, so they are not checked.
     known = None if bibliography_unreadable(report) else {e.id for e in entries}
     ids = None if report.unreadable & ID_FILES else set(d.ids) | set(SECTIONS)
     printed = _printed_ids(d)
     ast = run_pandoc(fields, entries, csl, d.language)
     divs = {b["c"][0][0]: b["c"][1] for b in ast["blocks"] if b["t"] == "Div"}
+    too_deep = {b["c"][0][0] for b in ast["blocks"] if b["t"] == "Div" and "too-deep" in b["c"][0][1]}
     out = Formatted()
+    out.citing.update(id(f.owner) for f in dropped)  # no second error ("cites no source") on top
     for f in fields:
         r = _Renderer(f, report, d.root, ids, known, out, printed)
         blocks = divs.get(f.key, [])
         if f.mode == "quote" and known:
             _no_citations_in_quotes(f, r, known)
         try:
+            if f.key in too_deep:
+                raise TooDeep
             if f.mode == "inline":
                 html = r.inline_field(blocks)
             elif f.mode == "cite":
@@ -218,7 +229,7 @@ def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report) 
             else:
                 html = r.blocks(blocks)
         except TooDeep:
-            report.error(f.origin.loc, "nested too deeply, expected at most a few levels of lists, quotes and emphasis")
+            report.error(f.origin.loc, TOO_DEEP)
             html = ""
         if isinstance(f.owner, tuple):
             out.sources[f.owner[1]] = Markup(html)
