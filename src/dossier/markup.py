@@ -212,10 +212,11 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
         else:
             i += 1
     for index, _ in brackets:
-        kind = "a footnote opened with '^['" if text[index - 1 : index] == "^" else (
+        note = text[index - 1 : index] == "^"
+        kind = "a footnote opened with '^['" if note else (
             "a citation opened with '['" if text[index + 1 : index + 2] in ("@", "-") or "@" in text[index : index + 40].split("]")[0]
             else "'['")
-        report(index, f"{kind} is never closed, expected ']' (write \\[ for a literal bracket)")
+        report(index - note, f"{kind} is never closed, expected ']' (write \\[ for a literal bracket)")
     for o in emphasis:
         if not o.quiet:
             report(o.offset, _unclosed_emphasis(o))
