@@ -145,7 +145,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
     def report(i: int, message: str) -> None:
         problems.append((where(i), message))
 
-    brackets: list[tuple[int, int]] = []  # (index, emphasis openers before it)
+    brackets: list[list[int]] = []  # [index, emphasis openers before it, first link inside or -1]
     emphasis: list[_Opener] = []
     i, n = 0, len(text)
     while i < n and len(problems) < ERRORS_MAX:
@@ -164,13 +164,15 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
         elif ch == "<":
             m = _AUTOLINK.match(text, i)
             if m:
+                if brackets and brackets[-1][2] < 0:
+                    brackets[-1][2] = i
                 i = m.end()
             else:
                 if _AUTOLINK_OPEN.match(text, i):
                     report(i, "a link opened with '<' is never closed, expected '>' after the address")
                 i += 1
         elif ch == "[":
-            brackets.append((i, len(emphasis)))
+            brackets.append([i, len(emphasis), -1])
             if len(brackets) > BRACKETS_MAX:
                 report(i, f"brackets nested more than {BRACKETS_MAX} deep (links, spans, citations, footnotes), "
                           f"expected at most {BRACKETS_MAX} levels")
@@ -180,7 +182,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
             i += 1
             if not brackets:
                 continue  # a lone ']' prints as it stands, as the author meant
-            _, mark = brackets.pop()
+            opened, mark, inner = brackets.pop()
             for o in emphasis[mark:]:  # emphasis opened inside the brackets ends with them
                 if not o.quiet:
                     report(o.offset, _unclosed_emphasis(o))
@@ -191,6 +193,10 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
                     report(i, "a link whose address is never closed, expected ')' after the address")
                     i += 1
                 else:
+                    if inner >= 0:  # pandoc reads no link inside a link: it would print as typed
+                        report(inner, "a link inside a link's text, expected plain text there")
+                    elif brackets and brackets[-1][2] < 0:
+                        brackets[-1][2] = opened
                     i = end
             elif text.startswith("{", i):
                 m = _ATTRS.match(text, i)
@@ -211,7 +217,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
             i += run
         else:
             i += 1
-    for index, _ in brackets:
+    for index, _, _ in brackets:
         note = text[index - 1 : index] == "^"
         kind = "a footnote opened with '^['" if note else (
             "a citation opened with '['" if text[index + 1 : index + 2] in ("@", "-") or "@" in text[index : index + 40].split("]")[0]
