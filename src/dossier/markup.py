@@ -37,6 +37,8 @@ _BLANK = re.compile(r"^[\s>]*$")
 _ATTRS = re.compile(r"""\{\s*(?:(?:[#.][\w:.-]+|-|[\w:.-]+=(?:"[^"]*"|'[^']*'|[^\s}"']+))\s*)*\}""")
 _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>")
 _AUTOLINK_OPEN = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*://|mailto:)")
+_RUN = re.compile(r"`+|\*+|_+|~+")  # a run of one delimiter character (matched where one starts)
+ATTRS_MAX = 300  # characters of an attribute block: {lang=ja} is 9; a longer one is a mistake
 _CLOSING_PUNCT = ".,;:!?)]}>\"'”’"
 
 
@@ -153,7 +155,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
         if ch == "\\":
             i += 2
         elif ch == "`":
-            run = len(text) - i - len(text[i:].lstrip("`"))
+            run = _RUN.match(text, i).end() - i  # type: ignore[union-attr]
             close = re.compile(f"(?<!`){'`' * run}(?!`)").search(text, i + run)
             if close is None:
                 report(i, f"code opened with {'`' * run} is never closed, expected {'`' * run} after the code "
@@ -187,6 +189,8 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
                 if not o.quiet:
                     report(o.offset, _unclosed_emphasis(o))
             del emphasis[mark:]
+            if inner >= 0 and brackets and brackets[-1][2] < 0 and not text.startswith("(", i):
+                brackets[-1][2] = inner  # a link in a span or citation is still inside the outer brackets
             if text.startswith("(", i):
                 end = _destination_end(text, i)
                 if end is None:
@@ -199,15 +203,15 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
                         brackets[-1][2] = opened
                     i = end
             elif text.startswith("{", i):
-                m = _ATTRS.match(text, i)
+                m = _ATTRS.match(text[i : i + ATTRS_MAX], 0)
                 if m is None:
                     report(i, "span attributes that cannot be read, expected e.g. [text]{lang=ja} "
                               "(a value with spaces in quotes; write \\{ for a literal brace)")
                     i += 1
                 else:
-                    i = m.end()
+                    i += m.end()
         elif ch in "*_~":
-            run = len(text) - i - len(text[i:].lstrip(ch))
+            run = _RUN.match(text, i).end() - i  # type: ignore[union-attr]
             if ch != "~" or run >= 2:  # a single ~ (subscript) left open is literal, like x^2
                 try:
                     _delimiter(text, i, run, emphasis, brackets[-1][1] if brackets else 0, report)
