@@ -11,6 +11,12 @@ what content may do is decided in this module, not by pandoc's HTML writer.
 Raw HTML prints as text, headings are refused, links may only go to ids of
 the dossier or to http(s)/mailto, images only to files in `assets/`, spans
 only carry `lang`. Each refusal is a located error.
+
+A citation's prefix and suffix are the author's words: they are checked here with the
+same rules, where written (a footnote inside a citation is an error). What citeproc
+prints, citations and bibliography alike, keeps only what citeproc itself makes
+(CSL_CLASSES, links to entries and web addresses), whatever wrote it. Markup left open
+or nested too deep is refused before pandoc runs (`markup.py`).
 """
 
 from __future__ import annotations
