@@ -78,7 +78,7 @@ def test_notes_style_turns_citations_into_footnotes(dossier_copy: Path) -> None:
     path.write_text(path.read_text().replace("chicago-author-date", "chicago-notes-bibliography"))
     p = prepare(dossier_copy)
     html = str(p.formatted.html[p.dossier.summary.key])
-    assert '<span class="footnote">' in html
+    assert '<span class="footnote" data-note=' in html
     assert "Geir Ulfstein, <em>The Svalbard Treaty</em>" in html
 
 
@@ -150,7 +150,7 @@ def test_notes_style_sources_lines_print_the_citation_not_a_lone_note_number(dos
     event = next(e for e in p.dossier.chronology if e.sources)
     assert "footnote" not in str(p.formatted.sources[event.key])
     summary = str(p.formatted.html[p.dossier.summary.key])
-    assert '<span class="footnote">' in summary  # citations in running text are still notes
+    assert '<span class="footnote" data-note=' in summary  # citations in running text are still notes
 
 
 def test_bibtex_url_that_is_not_a_web_address_is_an_error_at_its_entry(dossier_copy: Path) -> None:

@@ -379,7 +379,7 @@ def test_example_dossier_cites_in_both_chicago_styles(tmp_path: Path, style: str
     summary = str(p.formatted.html[p.dossier.summary.key])
     assert '<span class="citation"' in summary
     assert p.formatted.bibliography
-    cite_notes = re.findall(r'<span class="citation"[^>]*><span class="footnote">', summary)
+    cite_notes = re.findall(r'<span class="citation"[^>]*><span class="footnote"[ >]', summary)
     if style == "chicago-notes-bibliography":
         assert p.formatted.notes > 0
         assert len(cite_notes) == summary.count('<span class="citation"')

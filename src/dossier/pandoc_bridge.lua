@@ -56,9 +56,31 @@ for format, fields in pairs(by_format) do
   end
 end
 
+-- richtext.py caps nesting before pandoc runs (markup.py); what slips through (nested
+-- quotes, say) is refused here: a field nested deeper than `max_depth` levels of JSON is
+-- replaced by an empty Div marked "too-deep", so neither citeproc nor Python's JSON reader
+-- and renderer (which recurse) ever see it.
+local function too_deep(value, limit)
+  local s = pandoc.json.encode(value):gsub('\\.', ''):gsub('"[^"]*"', '')
+  local depth = 0
+  for ch in s:gmatch('[%[%]{}]') do
+    if ch == '[' or ch == '{' then
+      depth = depth + 1
+      if depth > limit then return true end
+    else
+      depth = depth - 1
+    end
+  end
+  return false
+end
+
 local blocks = pandoc.Blocks({})
 for _, f in ipairs(input.fields) do
-  blocks:insert(pandoc.Div(parsed[f.key], pandoc.Attr(f.key)))
+  if too_deep(parsed[f.key], input.max_depth) then
+    blocks:insert(pandoc.Div({}, pandoc.Attr(f.key, { "too-deep" })))
+  else
+    blocks:insert(pandoc.Div(parsed[f.key], pandoc.Attr(f.key)))
+  end
 end
 blocks:insert(pandoc.Div({}, pandoc.Attr("refs")))
 

@@ -11,6 +11,12 @@ what content may do is decided in this module, not by pandoc's HTML writer.
 Raw HTML prints as text, headings are refused, links may only go to ids of
 the dossier or to http(s)/mailto, images only to files in `assets/`, spans
 only carry `lang`. Each refusal is a located error.
+
+A citation's prefix and suffix are the author's words: they are checked here with the
+same rules, where written (a footnote inside a citation is an error). What citeproc
+prints, citations and bibliography alike, keeps only what citeproc itself makes
+(CSL_CLASSES, links to entries and web addresses), whatever wrote it. Markup left open
+or nested too deep is refused before pandoc runs (`markup.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from . import images
 from .cite import Entry
 from .errors import DossierError, Location, Report, display
 from .fonts import Coverage
+from .markup import check_field
 from .model import KEY_RE, LANG_RE, SECTION_FILES, SECTIONS, Dossier, RichText, Text
 
 BRIDGE = Path(__file__).parent / "pandoc_bridge.lua"
@@ -46,6 +53,17 @@ FORMATS = {"block": _BASE, "inline": _BASE, "quote": _BASE + "-citations", "cite
 NOTE_MAX = 20000  # characters of one footnote: more can never fit (see typeset._overflowing_notes)
 NOTE_CHUNK = 450  # characters between the places a too-tall footnote may be split
 _REFDEF = re.compile(r"^( {0,3})\[(?=[^\]\n]+\]:)", re.MULTILINE)
+# What pandoc's citeproc itself puts on the spans and divs of its output (citeproc's
+# Citeproc/Pandoc.hs, pandoc's Citeproc.hs): in citations and the bibliography nothing else
+# is kept, whatever wrote it (a citation's prefix, a title in the bibliography), so no
+# theme class (`marking-running`, `doctitle-running`) can be reached through citeproc.
+CSL_CLASSES = frozenset({
+    "csl-block", "csl-left-margin", "csl-right-inline", "csl-indent", "csl-quoted", "csl-note", "csl-entry",
+    "nocase", "nodecoration",
+})
+RENDER_DEPTH = 100  # levels of the AST the renderer descends; the bridge refuses deeper fields first
+JSON_DEPTH = 150  # levels of a field's JSON AST (2-3 a level of the AST) the bridge lets through
+TOO_DEEP = "nested too deeply, expected at most a few levels of lists, quotes, emphasis and notes"
 
 
 @dataclass
@@ -96,7 +114,8 @@ def fields_in_order(d: Dossier) -> list[Field]:
         if keys:
             cites = "; ".join(f"@{k.value}" for k in keys)
             if locator is not None:
-                cites += ", " + locator.value.replace("]", "\\]").replace("@", "\\@")
+                # A locator is plain text: every Markdown punctuation escaped, so it prints as written.
+                cites += ", " + _MD_PUNCT.sub(r"\\\g<0>", " ".join(locator.value.split()))
             out.append(Field(f"f{len(out)}", f"[{cites}]", "cite", owner, keys[0]))
 
     add(d.disclaimer)
@@ -129,6 +148,16 @@ def fields_in_order(d: Dossier) -> list[Field]:
     return out
 
 
+_MD_PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+def anchor(key: str) -> str:
+    """The HTML id of a bibliography entry: `ref-` and the key with every character but letters,
+    digits and `-` written `_hex_`. WeasyPrint reads `#ref-a%20b` as `ref-a b`, so a key
+    such as `a%20b` could not be linked as pandoc writes it; this form reads back unchanged."""
+    return "ref-" + re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m[0]):x}_", key)
+
+
 def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) -> dict[str, Any]:
     """One pandoc call for the whole dossier; returns pandoc's JSON AST."""
     payload = json.dumps(
@@ -142,9 +171,10 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
             "lang": _csl_lang(lang),
             "punctuation_in_quote": _csl_lang(lang) == "en-US",
             "nonce": secrets.token_hex(8),
+            "max_depth": JSON_DEPTH,
         },
         ensure_ascii=False,
-    ).encode("utf-8")
+    ).encode("utf-8", "replace")  # a lone surrogate (YAML "\udfff") is reported by the glyph check
     try:
         proc = subprocess.run(
             [pandoc_path(), "lua", str(BRIDGE)],
@@ -181,31 +211,42 @@ def bibliography_unreadable(report: Report) -> bool:
 def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report, cover: Coverage | None = None) -> Formatted:
     """Parse, cite and render every field; report every content error found."""
     fields = fields_in_order(d)
+    dropped = [f for f in fields if f.mode != "cite" and not check_field(f.origin, report)]
+    for f in dropped:  # unclosed or too deeply nested: not sent to pandoc (which could take minutes)
+        f.text = ""
     # None: a file that would define them could not be read, so they are not checked.
     known = None if bibliography_unreadable(report) else {e.id for e in entries}
     ids = None if report.unreadable & ID_FILES else set(d.ids) | set(SECTIONS)
     printed = _printed_ids(d)
     ast = run_pandoc(fields, entries, csl, d.language)
     divs = {b["c"][0][0]: b["c"][1] for b in ast["blocks"] if b["t"] == "Div"}
+    too_deep = {b["c"][0][0] for b in ast["blocks"] if b["t"] == "Div" and "too-deep" in b["c"][0][1]}
     out = Formatted()
+    out.citing.update(f.owner for f in dropped)  # no second error ("cites no source") on top
     for f in fields:
         r = _Renderer(f, report, d.root, ids, known, out, printed)
         r.cover = cover  # an SVG's text must stay within the fonts, as content does
         blocks = divs.get(f.key, [])
         if f.mode == "quote" and known:
             _no_citations_in_quotes(f, r, known)
-        if f.mode == "inline":
-            html = r.inline_field(blocks)
-        elif f.mode == "cite":
-            html = r.inlines(_first_inlines(blocks))
-        else:
-            html = r.blocks(blocks)
+        try:
+            if f.key in too_deep:
+                raise TooDeep
+            if f.mode == "inline":
+                html = r.inline_field(blocks)
+            elif f.mode == "cite":
+                html = r.inlines(_first_inlines(blocks))
+            else:
+                html = r.blocks(blocks)
+        except TooDeep:
+            report.error(f.origin.loc, TOO_DEEP)
+            html = ""
         (out.sources if f.mode == "cite" else out.html)[f.owner] = Markup(html)
     bib = _Renderer(None, report, d.root, ids, known, out, printed)
     for block in divs.get("refs", []):
         if block["t"] == "Div":
-            ident = block["c"][0][0]
-            out.bibliography.append((ident.removeprefix("ref-"), Markup(bib.blocks(block["c"][1], trusted=True))))
+            key = block["c"][0][0].removeprefix("ref-")
+            out.bibliography.append((anchor(key).removeprefix("ref-"), Markup(bib.blocks(block["c"][1]))))
     return out
 
 
@@ -290,13 +331,18 @@ class _Renderer:
     ):
         self.left_out = left_out or {}
         self.in_note = False
+        self.in_cite = False  # checking the author's prefix or suffix of a citation
         self.f = f
         self.report = report
         self.root = root
         self.ids = ids
         self.known = known
         self.out = out
-        self.trusted = f is None  # citeproc output (bibliography) is ours, not the author's
+        # Rendering what citeproc printed (a citation, the bibliography): the author's parts of
+        # it were checked where written (`cite`); here only what citeproc makes is kept.
+        self.citeproc = f is None
+        self.cite_at: Location | None = None  # where the citation being rendered is written
+        self.depth = 0
         self.seen: dict[str, int] = {}
 
     # -- locations ---------------------------------------------------------
@@ -325,12 +371,8 @@ class _Renderer:
         self.error(last[0] if isinstance(last, tuple) else last, message)
 
     # -- blocks ------------------------------------------------------------
-    def blocks(self, blocks: list[dict[str, Any]], trusted: bool = False) -> str:
-        saved, self.trusted = self.trusted, self.trusted or trusted
-        try:
-            return "".join(self.block(b) for b in blocks)
-        finally:
-            self.trusted = saved
+    def blocks(self, blocks: list[dict[str, Any]]) -> str:
+        return "".join(self.block(b) for b in blocks)
 
     def inline_field(self, blocks: list[dict[str, Any]]) -> str:
         if len(blocks) > 1 or (blocks and blocks[0]["t"] not in ("Para", "Plain")):
@@ -339,6 +381,15 @@ class _Renderer:
         return self.inlines(_first_inlines(blocks))
 
     def block(self, b: dict[str, Any]) -> str:
+        self.depth += 1
+        try:
+            if self.depth > RENDER_DEPTH:
+                raise TooDeep
+            return self._block(b)
+        finally:
+            self.depth -= 1
+
+    def _block(self, b: dict[str, Any]) -> str:
         t, c = b["t"], cast(Any, b.get("c"))
         if t == "Para":
             return f"<p>{self.inlines(c)}</p>\n"
@@ -375,10 +426,8 @@ class _Renderer:
         if t == "Figure":
             return f"<figure>{self.blocks(c[2])}<figcaption>{self.blocks(c[1][1])}</figcaption></figure>\n"
         if t == "Div":
-            ident, classes, _ = c[0]
-            if self.trusted:
-                return f"<div{_attr_html(ident, classes)}>{self.blocks(c[1])}</div>"
-            return self.blocks(c[1])
+            classes = [x for x in c[0][1] if x in CSL_CLASSES] if self.citeproc else []
+            return f"<div{_attr_html('', classes)}>{self.blocks(c[1])}</div>" if classes else self.blocks(c[1])
         return ""
 
     def table(self, c: list[Any]) -> str:
@@ -432,6 +481,15 @@ class _Renderer:
         return "".join(out)
 
     def inline(self, i: dict[str, Any]) -> str:
+        self.depth += 1
+        try:
+            if self.depth > RENDER_DEPTH:
+                raise TooDeep
+            return self._inline(i)
+        finally:
+            self.depth -= 1
+
+    def _inline(self, i: dict[str, Any]) -> str:
         t, c = i["t"], cast(Any, i.get("c"))
         simple = {
             "Emph": "em", "Strong": "strong", "Strikeout": "s", "Superscript": "sup", "Subscript": "sub", "Underline": "u",
@@ -473,27 +531,34 @@ class _Renderer:
         A note's own text carries break points between sentences (`<wbr class="fn-split">`):
         if the note turns out too tall for its page, typesetting splits it there into
         continuation notes that WeasyPrint carries over to the next page."""
-        self.out.notes += 1
-        if self.trusted or self.f is None:  # a note made by citeproc (notes styles): short
-            return '<span class="footnote">' + self.note_body(blocks, None) + "</span>"
+        if self.in_cite:
+            self.error("^[", "a footnote inside a citation's brackets, expected it after them: [@key, p. 3]^[note]")
+            return ""
         if self.in_note:
-            self.error("^[", "a footnote inside a footnote, expected its text in the outer note")
+            if not self.citeproc:
+                self.error("^[", "a footnote inside a footnote, expected its text in the outer note")
             return self.note_body(blocks, None)
-        if all(b["t"] in ("Para", "Plain") and not self.plain_text(b["c"]).strip() for b in blocks):
-            self.error("^[", "an empty footnote, expected its text between '^[' and ']'")
+        if self.citeproc:
+            if self.cite_at is None:  # no place to name: a note citeproc made outside a citation
+                return self.note_body(blocks, None)
+            where = self.cite_at  # a notes style: the citation, prefix and suffix, is the note
+        else:
+            if all(b["t"] in ("Para", "Plain") and not self.plain_text(b["c"]).strip() for b in blocks):
+                self.error("^[", "an empty footnote, expected its text between '^[' and ']'")
+            where = self.where("^[")  # before the body: a note inside it is the next "^["
+        self.out.notes += 1
         ident = f"n{self.out.notes}"
         size = sum(len(self.plain_text(b["c"])) if b["t"] in ("Para", "Plain") else NOTE_MAX for b in blocks)
         if size > NOTE_MAX:
             # WeasyPrint carries a split note over one page at most: fail now, not after minutes of layout.
-            self.error("^[", f"footnote of {size} characters is too long for the foot of the page, expected at most "
-                              f"{NOTE_MAX} (about two pages of notes); put the text in the body")
-        where = escape(str(self.where("^[")))  # before the body: a note inside it is the next "^["
+            self.report.error(where, f"footnote of {size} characters is too long for the foot of the page, expected at most "
+                                     f"{NOTE_MAX} (about two pages of notes); put the text in the body")
         self.in_note = True
         try:
             body = self.note_body(blocks, f'<wbr class="fn-split" data-note="{ident}">')
         finally:
             self.in_note = False
-        return f'<span class="footnote" data-note="{ident}" data-src="{where}">{body}</span>'
+        return f'<span class="footnote" data-note="{ident}" data-src="{escape(str(where))}">{body}</span>'
 
     def note_body(self, blocks: list[dict[str, Any]], split: str | None) -> str:
         """A note's blocks, paragraphs joined by line breaks (a note is set inline at the foot of
@@ -526,65 +591,88 @@ class _Renderer:
     def cite(self, c: list[Any]) -> str:
         citations, rendered = c
         keys = [x["citationId"] for x in citations]
-        if not self.trusted:
-            assert self.f is not None
-            self.out.citing.add(self.f.owner)
-            for key in keys:
-                if self.known is not None and key not in self.known:
-                    if self.f.mode == "cite":
-                        continue  # reported, at the list item, by check_keys()
-                    self.error("@" + key, f"citation key '{key}' is not in the bibliography, expected one of its ids")
-                else:
-                    self.out.cited.add(key)
-        ident = ""
-        if not self.trusted:
-            self.out.cite_count += 1
-            ident = f"cite-{self.out.cite_count}"
-            for key in keys:
-                self.out.citations.setdefault(key, []).append(ident)
-        saved, self.trusted = self.trusted, True
+        if self.citeproc:  # no citation inside citeproc's output; print what it printed
+            return self.inlines(rendered)
+        assert self.f is not None
+        self.out.citing.add(self.f.owner)
+        at: Location | None = None
+        for x in citations:
+            # The author's words around the key are content like any other, checked where
+            # written: citeproc moves them into its output, which is rendered as citeproc's.
+            self.author_part(x["citationPrefix"])
+            key = x["citationId"]
+            loc = self.where("@" + key)
+            at = at or loc
+            if self.known is not None and key not in self.known:
+                if self.f.mode != "cite":  # a `sources` key is reported at the list item, by check_keys()
+                    self.report.error(loc, f"citation key '{key}' is not in the bibliography, expected one of its ids")
+            else:
+                self.out.cited.add(key)
+            self.author_part(x["citationSuffix"])
+        self.out.cite_count += 1
+        ident = f"cite-{self.out.cite_count}"
+        for key in keys:
+            self.out.citations.setdefault(anchor(key).removeprefix("ref-"), []).append(ident)
+        saved = self.citeproc, self.cite_at
+        self.citeproc, self.cite_at = True, at
         try:
-            if self.f is not None and self.f.mode == "cite" and [x["t"] for x in rendered] == ["Note"]:
+            if self.f.mode == "cite" and [x["t"] for x in rendered] == ["Note"]:
                 # A `sources` line in a notes style: the note's text printed in the line itself
                 # ("Source: Joint Declaration …, art. 9."), not a lone note number after a label.
                 inner = self.note_body(rendered[0]["c"], None)
             else:
                 inner = self.inlines(rendered)
         finally:
-            self.trusted = saved
+            self.citeproc, self.cite_at = saved
         return f'<span class="citation"{_attr_html(ident)} data-cites="{escape(" ".join(keys))}">{inner}</span>'
+
+    def author_part(self, inlines: list[dict[str, Any]]) -> None:
+        """Check a citation's prefix or suffix as the author's content (the HTML is citeproc's)."""
+        saved, self.in_cite = self.in_cite, True
+        try:
+            self.inlines(inlines)
+        finally:
+            self.in_cite = saved
 
     def link(self, c: list[Any]) -> str:
         _attr, content, (target, _title) = c
         text = self.inlines(content)
         if target.startswith("#"):
             ident = target[1:]
-            if self.trusted and ident.startswith("ref-"):
-                return f'<a class="cite-link" href="#{escape(ident)}">{text}</a>'
+            key = ident.removeprefix("ref-")
+            if self.citeproc and ident.startswith("ref-") and (self.known is None or key in self.known):
+                return f'<a class="cite-link" href="#{escape(anchor(key))}">{text}</a>'
             if self.ids is not None and ident not in self.ids:
-                self.error(target, f"link to '#{ident}', but no id '{ident}' exists, expected the id of an event, excerpt, interpretation or section")
+                if not self.citeproc:
+                    self.error(target, f"link to '#{ident}', but no id '{ident}' exists, "
+                                       "expected the id of an event, excerpt, interpretation or section")
                 return text
             if ident in self.left_out:
-                self.error(target, f"link to '#{ident}', but its section '{self.left_out[ident]}' is not in 'sections', "
-                                   "expected a link to a part the briefing prints")
+                if not self.citeproc:
+                    self.error(target, f"link to '#{ident}', but its section '{self.left_out[ident]}' is not in 'sections', "
+                                       "expected a link to a part the briefing prints")
                 return text
             return f'<a class="xref" href="#{escape(ident)}">{text}</a>'
         scheme = target.split(":", 1)[0].lower() if ":" in target else ""
         if scheme in ("http", "https", "mailto"):
-            if self.f is not None and not re.fullmatch(r"(?i)(https?://[^\s/?#]+.*|mailto:[^\s@]+@\S+)", target):
-                self.error(target, f"link target '{target}' has no address, expected e.g. https://example.org/ or mailto:name@example.org")
+            if not re.fullmatch(r"(?i)(https?://[^\s/?#]+.*|mailto:[^\s@]+@\S+)", target):
+                if not self.citeproc:
+                    self.error(target, f"link target '{target}' has no address, expected e.g. https://example.org/ or mailto:name@example.org")
                 return text
             return f'<a class="url" href="{escape(target)}">{text}</a>'
-        if self.f is None:  # a link citeproc made of an entry's URL: refused where the entry is checked
-            return text
-        self.error(target, f"link target '{target}' is not allowed, expected #id, http:, https: or mailto:")
+        if not self.citeproc:  # (a link citeproc made of an entry's URL is refused where the entry is checked)
+            self.error(target, f"link target '{target}' is not allowed, expected #id, http:, https: or mailto:")
         return text
 
     def image(self, c: list[Any]) -> str:
         _attr, alt, (target, _title) = c
         alt_text = self.plain_text(alt)
-        if self.f is not None and self.f.mode == "inline":
-            self.error_at([(f"]({target}", 2), target], "images are not allowed in inline text, expected them in a block field")
+        if self.citeproc:
+            return escape(alt_text)
+        if self.in_cite or (self.f is not None and self.f.mode == "inline"):
+            where = "in a citation, expected them in a block field, outside the citation" if self.in_cite else (
+                "in inline text, expected them in a block field")
+            self.error_at([(f"]({target}", 2), target], f"images are not allowed {where}")
             return escape(alt_text)
         problem = images.problem(self.root, target, self.cover)
         if problem:
@@ -594,9 +682,10 @@ class _Renderer:
 
     def span(self, c: list[Any]) -> str:
         (ident, classes, attrs), content = c
-        if self.trusted:
+        if self.citeproc:  # only what citeproc makes: its classes, and a lang the author's span had
             lang = dict(attrs).get("lang")
-            return f"<span{_attr_html('', classes, lang)}>{self.inlines(content)}</span>"
+            kept = [x for x in classes if x in CSL_CLASSES]
+            return f"<span{_attr_html('', kept, lang if lang and LANG_RE.match(lang) else None)}>{self.inlines(content)}</span>"
         keys = [k for k, _ in attrs]
         text = self.plain_text(content)
         if ident or classes or keys != ["lang"]:
@@ -608,6 +697,10 @@ class _Renderer:
             self.error_at([f"lang={lang}", f'lang="{lang}"', lang], f"lang '{lang}' is not a BCP 47 tag, expected e.g. ja or ru")
             return self.inlines(content)
         return f'<span lang="{escape(lang)}">{self.inlines(content)}</span>'
+
+
+class TooDeep(Exception):
+    """A field nested deeper than RENDER_DEPTH (the bridge refuses such fields first)."""
 
 
 def check_keys(keys: Iterable[Text], known: set[str], report: Report) -> None:

@@ -1,0 +1,288 @@
+"""Markdown that pandoc would print as it stands, or could not afford to parse: checked before pandoc.
+
+Pandoc never fails on Markdown: an opening bracket, backtick or `*` that is never closed,
+or an attribute block it cannot read, is simply printed as typed ("[(Svalbard Treaty 1920),
+art. 1", "[Svalbardloven]{lang=norsk bokmål}"). Each such opener is an error at the place
+it opens here, found by one linear scan of the field's source that skips escapes (`\\[`),
+code spans, link addresses and autolinks, the way pandoc's reader does.
+
+The same scan caps nesting before pandoc runs: its inline parser backtracks over nested
+brackets (about 2.5 times the work per level; 12 bare levels take over 20 s, 3,000 nested
+`^[` several GB) and deep lists and block quotes are slow to parse and to render. At most
+BRACKETS_MAX nested brackets (links, spans, citations, notes) and CONTAINERS_MAX nested
+lists and block quotes are accepted. A field with such an error is not sent to pandoc.
+
+What stays literal text and passes: `[sic]`, `5 * 3`, `5*3`, `snake_case`, `a_b_c`, `C++`,
+`x^2`, `~5 km`, `;*)`, `\\[`, `\\*`, and anything inside backticks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import Location, Report
+from .model import Text
+
+BRACKETS_MAX = 5  # e.g. a note holding a citation whose suffix has a span with a link: 4
+CONTAINERS_MAX = 16  # lists and block quotes inside each other
+EMPHASIS_MAX = 8  # *, **, _, ~~ inside each other
+ERRORS_MAX = 10  # per field: the first few tell the author what to fix
+
+_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
+_MARKER = re.compile(r" {0,3}(?:>|(?:[-+*]|\d{1,9}[.)]|#\.|\(?[A-Za-z0-9]{1,2}[.)])(?=[ \t]|$))[ \t]?")
+_BLANK = re.compile(r"^[\s>]*$")
+# Pandoc's attribute block: {#id .class key=value key="value" key='value' -}
+_ATTRS = re.compile(r"""\{\s*(?:(?:[#.][\w:.-]+|-|[\w:.-]+=(?:"[^"]*"|'[^']*'|[^\s}"']+))\s*)*\}""")
+_AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>")
+_AUTOLINK_OPEN = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*://|mailto:)")
+_RUN = re.compile(r"`+|\*+|_+|~+")  # a run of one delimiter character (matched where one starts)
+ATTRS_MAX = 300  # characters of an attribute block: {lang=ja} is 9; a longer one is a mistake
+_CLOSING_PUNCT = ".,;:!?)]}>\"'”’"
+
+
+class _TooDeep(Exception):
+    def __init__(self, index: int, message: str):
+        self.index, self.message = index, message
+
+
+@dataclass
+class _Opener:
+    char: str
+    length: int
+    offset: int
+    quiet: bool  # within a word (`5*3`): literal when unclosed, not a mistake
+
+
+def check_field(text: Text, report: Report) -> bool:
+    """Report unclosed markup and too deep nesting in one field; whether it may go to pandoc."""
+    problems = scan(text.value)
+    for offset, message in problems[:ERRORS_MAX]:
+        report.error(at(text, offset), message)
+    return not problems
+
+
+def at(text: Text, offset: int) -> Location:
+    """Where the character at `offset` of the value is written in the file."""
+    char = text.value[offset]
+    return text.locate(char, text.value.count(char, 0, offset))
+
+
+def scan(source: str) -> list[tuple[int, str]]:
+    """(offset, message) of every unclosed opener and of the first too deep nesting."""
+    problems: list[tuple[int, str]] = []
+    paragraph: list[tuple[int, str]] = []  # (offset of the line, line) of the current paragraph
+    containers: list[int] = []  # content column of each open list item / block quote
+    fence: str | None = None
+    previous_blank = True
+    offset = 0
+    for line in source.splitlines(keepends=True):
+        start, offset = offset, offset + len(line)
+        body = line.rstrip("\r\n")
+        if fence is not None:  # inside a fenced code block: literal, to its closing fence
+            if body.strip(" \t>").startswith(fence) and not body.strip(" \t>").strip(fence[0]):
+                fence = None
+            continue
+        found = _FENCE.match(body)
+        if found or _BLANK.match(body):
+            if _inline(paragraph, problems):
+                return problems
+            paragraph, previous_blank = [], True
+            fence = found.group(1) if found else None
+            continue
+        indent = len(body) - len(body.lstrip(" \t"))
+        base = containers[-1] if containers else 0
+        if previous_blank and indent >= base + 4 and not _MARKER.match(body, indent):
+            continue  # an indented code block
+        previous_blank = False
+        in_list = bool(containers)
+        depth = _containers(body, indent, containers)
+        if depth is not None:
+            problems.append((start + depth, f"lists and block quotes nested more than {CONTAINERS_MAX} deep, "
+                                            f"expected at most {CONTAINERS_MAX} levels"))
+            return problems
+        if in_list and _MARKER.match(body, indent):  # a new list item: a new block
+            if _inline(paragraph, problems):
+                return problems
+            paragraph = []
+        paragraph.append((start, body))
+        if len(problems) >= ERRORS_MAX:
+            return problems
+    _inline(paragraph, problems)
+    return problems
+
+
+def _containers(body: str, indent: int, stack: list[int]) -> int | None:
+    """Update the open containers for one line; the column where nesting goes too deep, if it does."""
+    while stack and indent < stack[-1]:
+        stack.pop()
+    pos = indent
+    while True:
+        m = _MARKER.match(body, pos)
+        if not m or m.end() == pos:
+            return None
+        stack.append(m.end())
+        if len(stack) > CONTAINERS_MAX:
+            return pos
+        pos = m.end()
+        pos += len(body) - pos - len(body[pos:].lstrip(" \t"))
+
+
+def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bool:
+    """Scan one paragraph's inline markup; append its problems (offsets in the field).
+    True when the field is nested too deep: nothing after that is scanned."""
+    if not lines:
+        return False
+    text = "\n".join(body for _, body in lines)
+    starts = [s for s, _ in lines]
+    line_at = [0]
+    for _, body in lines[:-1]:
+        line_at.append(line_at[-1] + len(body) + 1)
+
+    def where(i: int) -> int:  # offset in the field of index i of the paragraph text
+        n = max(k for k, s in enumerate(line_at) if s <= i) if len(line_at) > 1 else 0
+        return starts[n] + i - line_at[n]
+
+    def report(i: int, message: str) -> None:
+        problems.append((where(i), message))
+
+    brackets: list[list[int]] = []  # [index, emphasis openers before it, first link inside or -1]
+    emphasis: list[_Opener] = []
+    i, n = 0, len(text)
+    while i < n and len(problems) < ERRORS_MAX:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+        elif ch == "`":
+            run = _RUN.match(text, i).end() - i  # type: ignore[union-attr]
+            close = re.compile(f"(?<!`){'`' * run}(?!`)").search(text, i + run)
+            if close is None:
+                report(i, f"code opened with {'`' * run} is never closed, expected {'`' * run} after the code "
+                          "(write \\` for a literal backtick)")
+                i += run
+            else:
+                i = close.end()
+        elif ch == "<":
+            m = _AUTOLINK.match(text, i)
+            if m:
+                if brackets and brackets[-1][2] < 0:
+                    brackets[-1][2] = i
+                i = m.end()
+            else:
+                if _AUTOLINK_OPEN.match(text, i):
+                    report(i, "a link opened with '<' is never closed, expected '>' after the address")
+                i += 1
+        elif ch == "[":
+            brackets.append([i, len(emphasis), -1])
+            if len(brackets) > BRACKETS_MAX:
+                report(i, f"brackets nested more than {BRACKETS_MAX} deep (links, spans, citations, footnotes), "
+                          f"expected at most {BRACKETS_MAX} levels")
+                return True
+            i += 1
+        elif ch == "]":
+            i += 1
+            if not brackets:
+                continue  # a lone ']' prints as it stands, as the author meant
+            opened, mark, inner = brackets.pop()
+            for o in emphasis[mark:]:  # emphasis opened inside the brackets ends with them
+                if not o.quiet:
+                    report(o.offset, _unclosed_emphasis(o))
+            del emphasis[mark:]
+            if inner >= 0 and brackets and brackets[-1][2] < 0 and not text.startswith("(", i):
+                brackets[-1][2] = inner  # a link in a span or citation is still inside the outer brackets
+            if text.startswith("(", i):
+                end = _destination_end(text, i)
+                if end is None:
+                    report(i, "a link whose address is never closed, expected ')' after the address")
+                    i += 1
+                else:
+                    if inner >= 0:  # pandoc reads no link inside a link: it would print as typed
+                        report(inner, "a link inside a link's text, expected plain text there")
+                    elif brackets and brackets[-1][2] < 0:
+                        brackets[-1][2] = opened
+                    i = end
+            elif text.startswith("{", i):
+                m = _ATTRS.match(text[i : i + ATTRS_MAX], 0)
+                if m is None:
+                    report(i, "span attributes that cannot be read, expected e.g. [text]{lang=ja} "
+                              "(a value with spaces in quotes; write \\{ for a literal brace)")
+                    i += 1
+                else:
+                    i += m.end()
+        elif ch in "*_~":
+            run = _RUN.match(text, i).end() - i  # type: ignore[union-attr]
+            if ch != "~" or run >= 2:  # a single ~ (subscript) left open is literal, like x^2
+                try:
+                    _delimiter(text, i, run, emphasis, brackets[-1][1] if brackets else 0, report)
+                except _TooDeep as exc:
+                    report(exc.index, exc.message)
+                    return True
+            i += run
+        else:
+            i += 1
+    for index, _, _ in brackets:
+        note = text[index - 1 : index] == "^"
+        kind = "a footnote opened with '^['" if note else (
+            "a citation opened with '['" if text[index + 1 : index + 2] in ("@", "-") or "@" in text[index : index + 40].split("]")[0]
+            else "'['")
+        report(index - note, f"{kind} is never closed, expected ']' (write \\[ for a literal bracket)")
+    for o in emphasis:
+        if not o.quiet:
+            report(o.offset, _unclosed_emphasis(o))
+    return False
+
+
+def _delimiter(text: str, i: int, run: int, stack: list[_Opener], floor: int, report: Callable[[int, str], None]) -> None:
+    """One run of `*`, `_` or `~~`: close the nearest open one of its kind, or open one."""
+    ch = text[i]
+    prev = text[i - 1] if i > 0 else " "
+    after = text[i + run] if i + run < len(text) else " "
+    can_close = not prev.isspace()
+    can_open = not after.isspace() and after not in _CLOSING_PUNCT
+    if ch == "_":  # intraword underscores are literal (snake_case)
+        can_open = can_open and not prev.isalnum()
+        can_close = can_close and not after.isalnum()
+    if can_close:
+        for k in range(len(stack) - 1, floor - 1, -1):
+            if stack[k].char == ch:
+                opener = stack[k]
+                for o in stack[k + 1 :]:  # opened inside this emphasis and never closed there
+                    if not o.quiet:
+                        report(o.offset, _unclosed_emphasis(o))
+                del stack[k + 1 :]
+                if run < opener.length:
+                    opener.length -= run
+                else:
+                    stack.pop()
+                return
+    if can_open:
+        stack.append(_Opener(ch, run, i, prev.isalnum()))
+        if sum(not o.quiet for o in stack) > EMPHASIS_MAX:
+            raise _TooDeep(i, f"emphasis nested more than {EMPHASIS_MAX} deep, expected at most {EMPHASIS_MAX} levels")
+
+
+def _unclosed_emphasis(o: _Opener) -> str:
+    mark = o.char * o.length
+    what = {"*": "emphasis", "_": "emphasis", "~": "strikeout"}[o.char]
+    return f"{what} opened with '{mark}' is never closed, expected a closing '{mark}' (write \\{o.char} for a literal {o.char})"
+
+
+def _destination_end(text: str, i: int) -> int | None:
+    """The index after the `)` closing the link address that opens at `text[i] == '('`."""
+    depth, j = 0, i
+    while j < len(text):
+        ch = text[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "\n" and text.startswith("\n", j + 1):
+            return None
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return None
