@@ -130,7 +130,7 @@ def test_an_excerpt_locator_is_plain_text(dossier_copy: Path) -> None:
     assert locator
     path.write_text(source.replace(locator.group(0), "locator: 'art. 1 [X]{.marking-running} ^[n] *a'"))
     p = prepare(dossier_copy)
-    html = str(p.formatted.sources[id(p.dossier.excerpts[0])])
+    html = str(p.formatted.sources[p.dossier.excerpts[0].key])
     assert "marking-running" in html and 'class="marking-running' not in html and "footnote" not in html
     assert "[X]{.marking-running} ^[n] *a" in re.sub(r"<[^>]+>", "", html)
 
@@ -148,7 +148,7 @@ def test_literal_text_passes_and_prints_as_written(dossier_copy: Path) -> None:
     assert scan(LITERAL) == []
     _with_summary(dossier_copy, LITERAL)
     p = prepare(dossier_copy)
-    text = re.sub(r"<[^>]+>", "", str(p.formatted.html[id(p.dossier.summary)]))
+    text = re.sub(r"<[^>]+>", "", str(p.formatted.html[p.dossier.summary.key]))
     for literal in ("[sic]", "5 * 3", "5*3", "snake_case", "a_b_c", "C++", "x^2", "~5 km", "[\n", "*\n", ";*)", "[*", "a ] alone"):
         assert literal in text, literal
 
