@@ -337,13 +337,14 @@ def read_bibtex(
     locale never changes the result.
     """
     import os
-    import subprocess
+
+    from .sandbox import run_command
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
     env["LANG"] = lang
-    proc = subprocess.run(
-        [pandoc, "-f", "biblatex", "-t", "csljson"], input=src.text.encode("utf-8"), capture_output=True, timeout=60, env=env
-    )
+    # Under the build's ceilings: a crossref cycle once took pandoc to 24 GB.
+    proc = run_command([pandoc, "-f", "biblatex", "-t", "csljson"], src.text.encode("utf-8"),
+                       "reading the bibliography with pandoc", Location(src.name, 1, 1), env)
     if proc.returncode != 0:
         message = " ".join(proc.stderr.decode("utf-8", "replace").split())
         at = re.search(r"line (\d+), column (\d+)", message)
