@@ -342,8 +342,9 @@ def read_bibtex(
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
     env["LANG"] = lang
-    # Under the build's ceilings: a crossref cycle once took pandoc to 24 GB.
-    proc = run_command([pandoc, "-f", "biblatex", "-t", "csljson"], src.text.encode("utf-8"),
+    # Under the build's ceilings: a crossref cycle once took pandoc to 24 GB. A form feed is
+    # white space to BibTeX, but pandoc keeps one inside a field: make it the space it means.
+    proc = run_command([pandoc, "-f", "biblatex", "-t", "csljson"], src.text.replace("\f", " ").encode("utf-8"),
                        "reading the bibliography with pandoc", Location(src.name, 1, 1), env)
     if proc.returncode != 0:
         message = " ".join(proc.stderr.decode("utf-8", "replace").split())
