@@ -177,28 +177,46 @@ def _peak_address_space() -> int:
     return 0
 
 
+def _outcome(exc: BaseException, ceiling: int) -> tuple[str, Any]:
+    """What the child reports for an exception that stopped its work."""
+    stage = _RUN.stage if _RUN is not None else ""
+    if isinstance(exc, MemoryError):
+        return ("memory", stage)
+    # At the ceiling, failed allocations surface as anything: a font that will not
+    # load ('.notdef glyph rendered'), a SystemError. Name the real cause.
+    if isinstance(exc, DossierError) and any("memory" in p.message for p in exc.problems):
+        return ("problems", exc.problems)  # already located (a template line, pandoc)
+    if _peak_address_space() >= 0.9 * ceiling:
+        return ("memory", stage)
+    if isinstance(exc, DossierError):
+        return ("problems", exc.problems)
+    return ("crash", f"{type(exc).__name__}: {exc}")  # the parent reports it as an internal error
+
+
 def _child(conn: Connection, parent: int, limits: Limits, deadline: float, where: Location, what: str, work: Callable[[], Any]) -> None:
     """Runs in the forked process: `work()` under the memory ceiling; sends back its result or problems."""
     global _RUN  # noqa: PLW0603 - this process is the run
     _die_with(parent)
     ceiling = limits.memory_mib * 1024 * 1024
     _RUN = _Run(limits, deadline, where, what, conn)
+    reserve = bytearray(1 << 20)  # freed at the ceiling, to have room to say so
+    outcome: tuple[str, Any]
     try:
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-        conn.send(("ok", work()))
-    except MemoryError:
-        conn.send(("memory", _RUN.stage))
+        outcome = ("ok", work())
     except BaseException as exc:
-        # At the ceiling, failed allocations surface as anything: a font that will not
-        # load ('.notdef glyph rendered'), a SystemError. Name the real cause.
-        if isinstance(exc, DossierError) and any("memory" in p.message for p in exc.problems):
-            conn.send(("problems", exc.problems))  # already located (a template line, pandoc)
-        elif _peak_address_space() >= 0.9 * ceiling:
-            conn.send(("memory", _RUN.stage))
-        elif isinstance(exc, DossierError):
-            conn.send(("problems", exc.problems))
-        else:  # sent to the parent, which reports it as an internal error
-            conn.send(("crash", f"{type(exc).__name__}: {exc}"))
+        reserve.clear()  # room to handle it
+        try:
+            outcome = _outcome(exc, ceiling)
+        except MemoryError:
+            outcome = ("memory", _RUN.stage)
+    # Out of the handler, the frames the exception held (and their data) are freed.
+    del reserve
+    try:
+        conn.send(outcome)
+    except MemoryError:  # a result too big to send under the ceiling
+        del outcome
+        conn.send(("memory", _RUN.stage))
     finally:
         conn.close()
 
