@@ -355,11 +355,15 @@ def read_bibtex(
         return []
     entries = []
     ids = {} if ids is None else ids
+    # Where each key is written, found in one pass (a search per entry was quadratic: 20 s for 2 MB).
+    starts: dict[str, int] = {}
+    for match in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,", src.text):
+        starts.setdefault(match.group(1), match.start())
     for csl in json.loads(proc.stdout or b"[]"):
         with_translation(csl)
         ident = csl.get("id", "")
-        match = re.search(r"@\w+\s*\{\s*" + re.escape(ident) + r"\s*,", src.text)
-        loc = Location(src.name, *src.position(match.start())) if match else Location(src.name, 1, 1)
+        start = starts.get(ident)
+        loc = Location(src.name, *src.position(start)) if start is not None else Location(src.name, 1, 1)
         if ident in ids:
             report.error(loc, f"duplicate bibliography id '{ident}' (first at {ids[ident]}), expected each id once")
             continue
