@@ -57,6 +57,7 @@ class _Run:
 
 
 _RUN: _Run | None = None
+_GRACE = 0.5  # seconds
 
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
@@ -237,7 +238,9 @@ def run_limited(work: Callable[[], Any], limits: Limits, where: Location, what: 
     value: Any = None
     current = what
     try:
-        while receiver.poll(max(0.0, deadline - time.monotonic())):
+        # A moment's grace past the deadline: a child waiting on pandoc reports the timeout
+        # itself, at the file pandoc was reading; a child stuck in Python code cannot.
+        while receiver.poll(max(0.0, deadline + _GRACE - time.monotonic())):
             try:
                 kind, value = receiver.recv()
             except EOFError:
