@@ -16,7 +16,7 @@ import yaml
 
 from . import cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report, display
-from .typeset import Limits, run_limited, time_limit
+from .sandbox import Limits, run_limited, stage, time_limit
 
 CONTENT_FILES = ("dossier.yaml", "chronology.yaml", "excerpts.yaml", "interpretations.yaml")
 
@@ -135,6 +135,7 @@ def prepare(root: Path) -> Prepared:
     """Load, check and format a dossier; raise DossierError with every error found."""
     report = Report()
     shown = display(root)
+    stage("reading the dossier")
     docs = _read_files(root, report)
     if "dossier.yaml" not in docs:
         report.check()
@@ -142,6 +143,7 @@ def prepare(root: Path) -> Prepared:
     if d is None:
         report.check()
     assert d is not None
+    stage("reading the bibliography")
     entries = _bibliography(root, d, docs, report)
     # Go on after mistakes in the model: what could be read is still checked below
     # (citation keys, glyphs, rich text), so one run reports every mistake.
@@ -156,10 +158,12 @@ def prepare(root: Path) -> Prepared:
     keys += [k for i in d.interpretations for k in i.sources]
     if not richtext.bibliography_unreadable(report):
         richtext.check_keys(keys, known, report)
+    stage("checking the characters against the theme fonts")
     dirs = render.theme_dirs(root)
     families, theme_file = _theme_fonts(dirs)
     cover = fonts.coverage(families, theme_file)
     fonts.check_texts(_all_texts(docs), cover, report)
+    stage("formatting rich text and citations")
     try:
         formatted = richtext.format_dossier(d, entries, csl, report, cover)
     except DossierError:
@@ -228,13 +232,23 @@ def _templates_ceiling(limits: Limits, where: Location) -> AbstractContextManage
 def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     """Build the PDF of a dossier; on any error the previous PDF is left untouched."""
     from .output import check_target, write_atomic
-    from .typeset import typeset
 
     # Before minutes of work, not after; never onto an input (the dossier's own dossier.yaml, say).
     check_target(output, root, [root / "templates", root / "assets", *render.theme_dirs(root), Path(__file__).parent])
-    p = prepare(root)
     limits = limits or Limits()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
+    # Every stage runs in the limited child: reading a huge file or a slow check is bounded
+    # as typesetting is. The parent only waits and writes the file.
+    pdf, report = run_limited(lambda: _build_in_child(root, limits, where), limits, where, "reading the dossier")
+    write_atomic(output, pdf)
+    assert isinstance(report, Report)
+    return report
+
+
+def _build_in_child(root: Path, limits: Limits, where: Location) -> tuple[bytes, Report]:
+    from .typeset import typeset
+
+    p = prepare(root)
     epoch = None
     if p.dossier.edition is not None:
         s = p.dossier.edition.start
@@ -244,31 +258,34 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
         # The pages citing each entry are known only after layout: lay out twice.
         def second_pass(pages: dict[str, int]) -> tuple[str, str]:
             cited_on = render.backrefs(p.formatted.citations, pages)
+            stage("rendering the templates")
             with _templates_ceiling(limits, where):
-                return render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on)
+                html, css = render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on)
+            stage("typesetting")
+            return html, css
 
-    def work() -> bytes:  # in a child process under the ceilings: templates are code too
-        with _templates_ceiling(limits, where):
-            html, css = render_prepared(p)
-        return typeset(html, css, root, p.theme_dirs, epoch, second_pass)
-
-    pdf = run_limited(work, limits, where, "typesetting")
-    write_atomic(output, pdf)
-    return p.report
+    stage("rendering the templates")
+    with _templates_ceiling(limits, where):
+        html, css = render_prepared(p)
+    stage("typesetting")
+    return typeset(html, css, root, p.theme_dirs, epoch, second_pass), p.report
 
 
 def check(root: Path, limits: Limits | None = None) -> Report:
     """Everything but typesetting: every content and template error, no PDF; and the
     citation report: entries cited nowhere, entries lacking what their type needs."""
-    p = prepare(root)
     limits = limits or Limits()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
+    report = run_limited(lambda: _check_in_child(root, limits, where), limits, where, "reading the dossier")
+    assert isinstance(report, Report)
+    return report
 
-    def work() -> None:
-        with _templates_ceiling(limits, where):
-            render_prepared(p)
 
-    run_limited(work, limits, where, "rendering the templates")
+def _check_in_child(root: Path, limits: Limits, where: Location) -> Report:
+    p = prepare(root)
+    stage("rendering the templates")
+    with _templates_ceiling(limits, where):
+        render_prepared(p)
     for e in p.entries:
         lacking = cite.missing_fields(e)
         if lacking:

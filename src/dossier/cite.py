@@ -296,9 +296,9 @@ def read_bibtex(
     locale never changes the result.
     """
     import os
-    import subprocess
 
     from .bibtex import MAX_EXPANDED, TooLarge, check_crossrefs, scan
+    from .sandbox import run_command
 
     try:
         scanned = scan(src.text)  # None: pandoc cannot read it either, and says where
@@ -312,9 +312,11 @@ def read_bibtex(
         return []
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
     env["LANG"] = lang
-    proc = subprocess.run(
-        [pandoc, "-f", "biblatex", "-t", "csljson"], input=src.text.encode("utf-8"), capture_output=True, timeout=60, env=env
-    )
+    # Under the build's ceilings: a crossref cycle once took pandoc to 24 GB. A form feed is
+    # white space to BibTeX, but pandoc keeps one inside a field: make it the space it means.
+    text = src.text.replace("\f", " ")  # the same text for this conversion and for the bridge's citeproc
+    proc = run_command([pandoc, "-f", "biblatex", "-t", "csljson"], text.encode("utf-8"),
+                       "reading the bibliography with pandoc", Location(src.name, 1, 1), env)
     if proc.returncode != 0:
         message = " ".join(proc.stderr.decode("utf-8", "replace").split())
         at = re.search(r"line (\d+), column (\d+)", message)
@@ -339,7 +341,7 @@ def read_bibtex(
         for name in LINK_VARS:  # trimmed, as BibTeX does (and the bridge); an empty one is left out
             if isinstance(csl.get(name), str) and csl[name].strip() and (problem := link_problem(name, csl[name].strip())):
                 report.error(loc, f"entry '{ident}': {problem}")
-        entries.append(Entry(ident, loc, csl, src.text))
+        entries.append(Entry(ident, loc, csl, text))
     return entries
 
 

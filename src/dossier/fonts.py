@@ -4,6 +4,9 @@ WeasyPrint (through Pango) silently falls back to any installed font, or draws
 a blank box, when the theme's fonts lack a character. Before typesetting we
 ask fontconfig for the character sets of the families the theme names in
 `theme.yaml` and report each uncovered character where it is written.
+`char_problem()` is the one policy for a character of content (control
+characters, surrogates, non-characters, bidi controls, coverage); the check
+runs in time linear in the text, whatever the number of problems.
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ import bisect
 import html
 import re
 import shutil
-import subprocess
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
+from . import sandbox
 from .errors import DossierError, Location, Report
 from .model import Text
 
@@ -53,10 +56,9 @@ def coverage(families: tuple[str, ...], theme_file: str = "templates/theme.yaml"
         raise DossierError.at(Location(theme_file, 1, 1), "fc-list not found, expected fontconfig (run make)")
     ranges: list[tuple[int, int]] = []
     for family in families:
-        proc = subprocess.run(
-            [fc_list, "--format", "%{charset}\n", f":family={family}"], capture_output=True, text=True, check=False
-        )
-        sets = [line for line in proc.stdout.splitlines() if line.strip()]
+        proc = sandbox.run_command([fc_list, "--format", "%{charset}\n", f":family={family}"], b"",
+                                   "checking the characters against the theme fonts", Location(theme_file, 1, 1))
+        sets = [line for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
         if not sets:
             raise DossierError.at(
                 Location(theme_file, 1, 1),
@@ -70,51 +72,86 @@ def coverage(families: tuple[str, ...], theme_file: str = "templates/theme.yaml"
 
 
 _ENTITY = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# BibTeX (and pandoc's reader) take these for white space between and inside entries.
+_BIBTEX_SPACE = "\f\r"
 
 
-def _unprintable(char: str) -> bool:
-    """A control character, surrogate or non-character: never text, whatever the fonts."""
-    return unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\t" or char in ("\ufffe", "\uffff")
+def _noncharacter(cp: int) -> bool:
+    """U+FDD0..U+FDEF and the last two code points of every plane: reserved, never text."""
+    return 0xFDD0 <= cp <= 0xFDEF or cp & 0xFFFE == 0xFFFE
+
+
+def char_problem(char: str, cover: Coverage) -> str | None:
+    """What is wrong with one character of content text (a message), or None if it may be typeset."""
+    cp = ord(char)
+    category = unicodedata.category(char)
+    if category == "Cc" and char not in "\n\t" or category == "Cs" or cp in (0xFFFE, 0xFFFF):
+        return f"control character U+{cp:04X}, expected printable text"
+    if _noncharacter(cp):
+        return f"non-character U+{cp:04X}, expected printable text"
+    if char in _BIDI_CONTROLS:  # "Trojan Source": text that displays other than it reads
+        return (f"bidirectional control U+{cp:04X} ({unicodedata.name(char)}), "
+                "expected text without direction overrides (write the script itself)")
+    if char not in cover:
+        name = unicodedata.name(char, "unnamed character")
+        shown = f"'{char}' " if char.isprintable() else ""
+        return f"character {shown}(U+{cp:04X} {name}) is in no theme font, expected text the fonts cover"
+    return None
+
+
+class _Places:
+    """Where the nth occurrence of a string of a value is written in its file, found in one pass.
+
+    A YAML value differs from its source (escapes, folded lines), so the nth occurrence in the
+    value is taken to be the nth in the node's source, as `Text.locate` does; a raw file (BibTeX)
+    is its own source. Each index is built once per text, so the whole check is linear."""
+
+    def __init__(self, text: Text):
+        self.text = text
+        self.span: tuple[str, int, int] | None = None
+        if text.node is not None and text.source is not None:
+            self.span = (text.source.text, text.node.start_mark.index, text.node.end_mark.index)
+        elif text.source is not None and text.value is text.source.text:
+            self.span = (text.value, 0, len(text.value))
+        self.indexes: dict[str, dict[str, list[int]]] = {}
+
+    def at(self, needle: str, nth: int, pattern: str) -> Location:
+        if self.span is None or self.text.source is None:
+            return self.text.loc
+        if pattern not in self.indexes:
+            src, start, end = self.span
+            index: dict[str, list[int]] = {}
+            for match in re.compile(pattern).finditer(src, start, end):
+                index.setdefault(match.group(), []).append(match.start())
+            self.indexes[pattern] = index
+        found = self.indexes[pattern].get(needle, [])
+        if nth >= len(found):
+            return self.text.loc
+        return Location(self.text.loc.file, *self.text.source.position(found[nth]))
 
 
 def check_texts(texts: Iterable[Text], cover: Coverage, report: Report) -> None:
     """Report every character no theme font covers, at the place it is written; characters
     written as HTML entities (`&#x10000;`, which Markdown turns into the character) too."""
     for text in texts:
-        for offset, char in enumerate(text.value):
-            _check_char(char, text, char, text.value[:offset].count(char), cover, report)
-        for match in _ENTITY.finditer(text.value):
-            nth = text.value[: match.start()].count(match.group())
-            for char in html.unescape(match.group()) if html.unescape(match.group()) != match.group() else "":
-                _check_char(char, text, match.group(), nth, cover, report)
-
-
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _check_char(char: str, text: Text, needle: str, nth: int, cover: Coverage, report: Report) -> None:
-    if _unprintable(char):
-        report.error(text.locate(needle, nth), f"control character U+{ord(char):04X}, expected printable text")
-    elif char in _BIDI_CONTROLS:  # "Trojan Source": text that displays other than it reads
-        report.error(text.locate(needle, nth), f"bidirectional control U+{ord(char):04X} ({unicodedata.name(char)}), "
-                                               "expected text without direction overrides (write the script itself)")
-    elif char not in cover and char not in "\n\t\r":
-        name = unicodedata.name(char, "unnamed character")
-        shown = f"'{char}' " if char.isprintable() else ""
-        report.error(text.locate(needle, nth), f"character {shown}(U+{ord(char):04X} {name}) is in no theme font, expected text the fonts cover")
-
-
-def char_problem(char: str, cover: Coverage) -> str | None:
-    """What is wrong with `char` in text the PDF prints, or None: the one per-character policy
-    (control characters, bidirectional controls, the fonts' coverage) for content and for the
-    text an SVG draws."""
-    if _unprintable(char):
-        return f"control character U+{ord(char):04X}, expected printable text"
-    if char in _BIDI_CONTROLS:  # "Trojan Source": text that displays other than it reads
-        return (f"bidirectional control U+{ord(char):04X} ({unicodedata.name(char)}), "
-                "expected text without direction overrides (write the script itself)")
-    if char not in cover and char not in "\n\t\r":
-        name = unicodedata.name(char, "unnamed character")
-        shown = f"'{char}' " if char.isprintable() else ""
-        return f"character {shown}(U+{ord(char):04X} {name}) is in no theme font, expected text the fonts cover"
-    return None
+        value = text.value
+        raw = text.node is None and text.source is not None and value is text.source.text
+        problems = {c: m for c in set(value) if not (raw and c in _BIBTEX_SPACE) and (m := char_problem(c, cover))}
+        places = _Places(text)
+        if problems:
+            chars = "[" + "".join(re.escape(c) for c in problems) + "]"
+            seen: dict[str, int] = {}
+            for match in re.finditer(chars, value):
+                char = match.group()
+                nth = seen[char] = seen.get(char, -1) + 1
+                report.error(places.at(char, nth, chars), problems[char])
+        if "&" not in value:
+            continue
+        seen = {}
+        for match in _ENTITY.finditer(value):
+            entity = match.group()
+            nth = seen[entity] = seen.get(entity, -1) + 1
+            for char in html.unescape(entity) if html.unescape(entity) != entity else "":
+                if message := char_problem(char, cover):
+                    report.error(places.at(entity, nth, _ENTITY.pattern), message)

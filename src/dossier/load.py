@@ -169,7 +169,9 @@ def decode(name: str, data: bytes, yaml_file: bool = True) -> str:
         line_no = text.count("\n", 0, match.start()) + 1
         col = match.end() - match.start()
         raise DossierError.at(Location(name, line_no, col), "tab in indentation, expected spaces")
-    for match in re.finditer(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+    # BibTeX and pandoc read a form feed as white space (files have them between entries).
+    controls = r"[\x00-\x08\x0b\x0e-\x1f\x7f]" if name.endswith(".bib") else r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+    for match in re.finditer(controls, text):
         line_no = text.count("\n", 0, match.start()) + 1
         col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         raise DossierError.at(Location(name, line_no, col), f"control character U+{ord(match.group()):04X}, expected printable text")

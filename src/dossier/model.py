@@ -51,6 +51,7 @@ class Text:
     loc: Location
     node: ScalarNode | None = None
     source: SourceFile | None = None
+    _found: dict[str, tuple[int, int]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __str__(self) -> str:
         return self.value
@@ -62,11 +63,17 @@ class Text:
             return self.loc
         src = self.source.text
         start, end = self.node.start_mark.index, self.node.end_mark.index
-        pos = start - 1
-        for _ in range(nth + 1):
+        # Callers ask for the 1st, 2nd, ... occurrence in turn: go on from the last one found
+        # rather than from the start (quadratic for a long value with many errors).
+        k, pos = self._found.get(needle, (-1, start - 1))
+        if k > nth:
+            k, pos = -1, start - 1
+        while k < nth:
             pos = src.find(needle, pos + 1, end)
             if pos < 0:
                 return self.loc
+            k += 1
+        self._found[needle] = (k, pos)
         line, col = self.source.position(pos)
         return Location(self.loc.file, line, col)
 

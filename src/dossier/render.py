@@ -173,9 +173,9 @@ def render_html(
         file, line = _failing_template(sys.exc_info()[2], dirs)
         if isinstance(exc, jinja2.UndefinedError):
             message = "undefined name: " + re.sub(r"'[\w.]*?(\w+) object'", r"'\1'", str(exc))
-        elif isinstance(exc, TimeoutError):  # typeset.time_limit: stopped at the line that was running
+        elif isinstance(exc, TimeoutError):  # sandbox.time_limit: stopped at the line that was running
             message = str(exc)
-        elif isinstance(exc, MemoryError):  # under the memory ceiling of typeset.run_limited
+        elif isinstance(exc, MemoryError):  # under the memory ceiling of sandbox.run_limited
             message = "template needed more memory than the ceiling allows, expected less (see --memory)"
         else:
             message = f"template error: {exc}"

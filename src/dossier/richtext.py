@@ -25,7 +25,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
@@ -35,7 +34,7 @@ from urllib.parse import unquote
 
 from markupsafe import Markup
 
-from . import images
+from . import images, sandbox
 from .cite import Entry
 from .errors import DossierError, Location, Report, display
 from .fonts import Coverage
@@ -98,7 +97,10 @@ def pandoc_path() -> str:
         return override
     import pypandoc  # noqa: PLC0415 - imported late: only its path is needed
 
-    return str(pypandoc.get_pandoc_path())
+    # The wheel's own binary, found without running it: pypandoc's lookup runs `pandoc
+    # --version`, which would fail (and print a traceback) under a low memory ceiling.
+    bundled = Path(pypandoc.__file__).parent / "files" / "pandoc"
+    return str(bundled) if bundled.is_file() else str(pypandoc.get_pandoc_path())
 
 
 def fields_in_order(d: Dossier) -> list[Field]:
@@ -176,17 +178,13 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
         ensure_ascii=False,
     ).encode("utf-8", "replace")  # a lone surrogate (YAML "\udfff") is reported by the glyph check
     try:
-        proc = subprocess.run(
-            [pandoc_path(), "lua", str(BRIDGE)],
-            input=payload,
-            capture_output=True,
-            timeout=120,
+        # Under the build's ceilings: nested or cyclic input can make pandoc huge or slow.
+        proc = sandbox.run_command(
+            [pandoc_path(), "lua", str(BRIDGE)], payload, "formatting rich text and citations",
             env={**os.environ, "LANG": "C.UTF-8"},
         )
     except FileNotFoundError:
         raise DossierError.at(Location(str(csl)), "pandoc not found, expected the pypandoc-binary package (run make)") from None
-    except subprocess.TimeoutExpired:
-        raise DossierError.at(Location(str(csl)), "pandoc took longer than 120 s, expected a smaller dossier") from None
     if proc.returncode != 0:
         lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         lines = lines[: next((i for i, x in enumerate(lines) if x.startswith("stack traceback")), len(lines))]

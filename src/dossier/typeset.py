@@ -1,7 +1,7 @@
 """Stage 5: HTML to PDF bytes with WeasyPrint, reading nothing it should not.
 
-`run_limited()` runs it (and the templates) in a forked child with a time and a memory
-ceiling. The URL fetcher reads only files inside the dossier's `assets/` and the
+It runs in the forked child of `sandbox.run_limited()`, under the build's time and memory
+ceilings. The URL fetcher reads only files inside the dossier's `assets/` and the
 theme folders, and never the network; anything else stops the build. Every
 warning or error WeasyPrint logs (a missing image, bad CSS, an unusable
 font) fails the build with what caused it, since WeasyPrint itself only logs
@@ -12,16 +12,9 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import multiprocessing
 import os
 import re
-import resource
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -178,120 +171,3 @@ def typeset(
         raise DossierError([_located(m, _css_file(theme_dirs)) for m in handler.messages])
     assert isinstance(pdf, bytes)
     return pdf
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Ceilings for one typesetting run: wall-clock seconds and address space in MiB."""
-
-    seconds: float = 300.0
-    memory_mib: int = 4096
-    # Templates alone: the example renders in 0.1 s, so a minute means a runaway loop. Reported at
-    # the template line that was running (the whole-run ceiling can only name the dossier).
-    render_seconds: float = 60.0
-
-    def render_ceiling(self) -> float:
-        """Seconds for the templates alone; 0 (none) where the whole run's ceiling is as tight."""
-        return self.render_seconds if self.render_seconds < self.seconds else 0
-
-
-def _peak_address_space() -> int:
-    """Peak virtual memory of this process in bytes (what RLIMIT_AS limits), 0 if unknown."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmPeak:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-class TimeUp(TimeoutError):
-    """Raised into running Python code by `time_limit` (render.py reports it at the template line)."""
-
-
-@contextmanager
-def time_limit(seconds: float, where: Location, what: str) -> Iterator[None]:
-    """Stop Python code (a template's nested loops) that runs longer than `seconds`.
-
-    SIGALRM interrupts between bytecodes, so this works in the main thread only;
-    elsewhere it does nothing and the outer ceiling of `run_limited` still holds."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    message = f"{what} took longer than {seconds:g} s, expected less (a runaway loop in a template?)"
-
-    def expire(_signum: int, _frame: object) -> None:
-        raise TimeUp(message)
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except TimeUp:  # outside any template: report it at the dossier
-        raise DossierError.at(where, message) from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _child(conn: Connection, limits: Limits, work: Callable[[], Any]) -> None:
-    """Runs in a forked process: `work()` under a memory ceiling, send back its result or problems."""
-    ceiling = limits.memory_mib * 1024 * 1024
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-        conn.send(("ok", work()))
-    except MemoryError:
-        conn.send(("memory", None))
-    except BaseException as exc:
-        # At the ceiling, failed allocations surface as anything: a font that will not
-        # load ('.notdef glyph rendered'), a SystemError. Name the real cause.
-        if isinstance(exc, DossierError) and any("memory" in p.message for p in exc.problems):
-            conn.send(("problems", exc.problems))  # already located (a template line that ran out)
-        elif _peak_address_space() >= 0.9 * ceiling:
-            conn.send(("memory", None))
-        elif isinstance(exc, DossierError):
-            conn.send(("problems", exc.problems))
-        else:  # sent to the parent, which reports it as an internal error
-            conn.send(("crash", f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-def run_limited(work: Callable[[], Any], limits: Limits, where: Location, what: str) -> Any:
-    """`work()` in a forked child with a time and a memory ceiling, so a hostile or huge
-    dossier (or template) cannot hang the build or exhaust the machine. Its result must
-    pickle; a DossierError it raises comes back as the same problems."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    # Forked, not spawned: `work` (a closure) is inherited, not pickled.
-    process = context.Process(target=_child, args=(sender, limits, work))
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(limits.seconds):
-            raise DossierError.at(where, f"{what} took longer than {limits.seconds:g} s, expected less (see --timeout)")
-        try:
-            kind, value = receiver.recv()
-        except EOFError:
-            kind, value = "died", None
-    finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        receiver.close()
-    if kind == "ok":
-        return value
-    if kind == "problems":
-        raise DossierError(value)
-    if kind == "memory":
-        raise DossierError.at(where, f"{what} needed more than {limits.memory_mib} MiB, expected less (see --memory)")
-    if kind == "died":
-        # Native code (Pango, HarfBuzz) aborts rather than raising MemoryError when an allocation fails.
-        raise DossierError.at(
-            where,
-            f"{what} died (exit status {process.exitcode}), most likely above the memory ceiling of "
-            f"{limits.memory_mib} MiB, expected less (see --memory)",
-        )
-    raise RuntimeError(value)
