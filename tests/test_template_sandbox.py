@@ -27,7 +27,7 @@ from dossier import view
 from dossier.build import build, check, prepare
 from dossier.dates import DateValue, PartialDate
 from dossier.errors import DossierError
-from dossier.typeset import Limits
+from dossier.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 CALL = "template error: calling '{}' is not allowed in a template, expected a filter, a macro"
