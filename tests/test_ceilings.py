@@ -161,11 +161,13 @@ def test_reading_runs_under_the_memory_ceiling_not_in_the_parent(dossier_copy: P
     proc = subprocess.run([sys.executable, "-c", probe, str(dossier_copy)], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     *message, peak = proc.stdout.splitlines()
-    assert message in (
-        [f"{dossier_copy}/dossier.yaml:1:1: reading the bibliography needed more than 128 MiB, expected less (see --memory)"],
+    # The stage is named (never "typesetting"); on a loaded machine the time ceiling may come first.
+    assert len(message) == 1 and message[0] in (
+        f"{dossier_copy}/dossier.yaml:1:1: reading the bibliography needed more than 128 MiB, expected less (see --memory)",
         # if even reporting it failed, the child died: still the stage, the ceiling and the place
-        [f"{dossier_copy}/dossier.yaml:1:1: reading the bibliography died (exit status 1), most likely above the memory"
-         " ceiling of 128 MiB, expected less (see --memory)"],
+        f"{dossier_copy}/dossier.yaml:1:1: reading the bibliography died (exit status 1), most likely above the memory"
+        " ceiling of 128 MiB, expected less (see --memory)",
+        f"{dossier_copy}/dossier.yaml:1:1: reading the bibliography took longer than 60 s, expected less (see --timeout)",
     ), proc
     assert int(peak) < 100, peak  # MiB of the parent; reading the file in it took more than 500
 
