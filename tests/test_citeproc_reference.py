@@ -443,7 +443,6 @@ BIB_FILES = sorted(DATA.glob("*.bib"))
 # comparison is of the same text. Everything else is the file as its authors wrote it.
 BIB_ADJUSTMENTS: dict[str, list[tuple[str, str, str]]] = {
     "tripp-phd-thesis.bib": [
-        ("\r\n", "\n", "CRLF line ends: the glyph check refuses U+000D in a .bib (a separate fix)"),
         ("{probml.ai}", "{https://probml.ai}", "a URL without http(s):// is refused by design (never a live relative link)"),
     ],
 }
@@ -475,8 +474,10 @@ def _bib_outputs(path: Path, style: str, tmp: Path) -> tuple[Output, Output]:
         encoding="utf-8",
     )
     p = prepare(root)
-    html = _html(str(p.formatted.html[id(p.dossier.summary)]))
-    ours = Output(html.paragraphs, [(key, normalise("".join(_html(str(h)).all))) for key, h in p.formatted.bibliography])
+    html = _html(str(p.formatted.html[p.dossier.summary.key]))
+    # The theme's anchors escape every character but letters, digits and '-' as _hex_ (richtext.anchor).
+    keys = [re.sub(r"_([0-9a-f]+)_", lambda m: chr(int(m[1], 16)), key) for key, _h in p.formatted.bibliography]
+    ours = Output(html.paragraphs, [(key, normalise("".join(_html(str(h)).all))) for key, (_k, h) in zip(keys, p.formatted.bibliography, strict=True)])
     (root / "in.bib").write_text(_bib_text(path), encoding="utf-8")
     proc = subprocess.run(
         [pandoc_path(), "--citeproc", "--csl", str(STYLES_DIR / f"{STYLES[style]}.csl"), "--bibliography", str(root / "in.bib"),

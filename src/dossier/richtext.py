@@ -25,7 +25,8 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -379,11 +380,17 @@ class _Renderer:
         return self.inlines(_first_inlines(blocks))
 
     def block(self, b: dict[str, Any]) -> str:
+        with self.deeper():
+            return self._block(b)
+
+    @contextmanager
+    def deeper(self) -> Iterator[None]:
+        """One level down the AST; past RENDER_DEPTH the field is refused, never a RecursionError."""
         self.depth += 1
         try:
             if self.depth > RENDER_DEPTH:
                 raise TooDeep
-            return self._block(b)
+            yield
         finally:
             self.depth -= 1
 
@@ -479,13 +486,8 @@ class _Renderer:
         return "".join(out)
 
     def inline(self, i: dict[str, Any]) -> str:
-        self.depth += 1
-        try:
-            if self.depth > RENDER_DEPTH:
-                raise TooDeep
+        with self.deeper():
             return self._inline(i)
-        finally:
-            self.depth -= 1
 
     def _inline(self, i: dict[str, Any]) -> str:
         t, c = i["t"], cast(Any, i.get("c"))
