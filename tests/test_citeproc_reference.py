@@ -477,7 +477,8 @@ def _bib_outputs(path: Path, style: str, tmp: Path) -> tuple[Output, Output]:
     html = _html(str(p.formatted.html[p.dossier.summary.key]))
     # The theme's anchors escape every character but letters, digits and '-' as _hex_ (richtext.anchor).
     keys = [re.sub(r"_([0-9a-f]+)_", lambda m: chr(int(m[1], 16)), key) for key, _h in p.formatted.bibliography]
-    ours = Output(html.paragraphs, [(key, normalise("".join(_html(str(h)).all))) for key, (_k, h) in zip(keys, p.formatted.bibliography, strict=True)])
+    entries = zip(keys, (h for _k, h in p.formatted.bibliography), strict=True)
+    ours = Output(html.paragraphs, [(key, normalise("".join(_html(str(h)).all))) for key, h in entries])
     (root / "in.bib").write_text(_bib_text(path), encoding="utf-8")
     proc = subprocess.run(
         [pandoc_path(), "--citeproc", "--csl", str(STYLES_DIR / f"{STYLES[style]}.csl"), "--bibliography", str(root / "in.bib"),
