@@ -18,7 +18,7 @@ from . import cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report, display
 from .sandbox import Limits, run_limited, stage, time_limit
 
-CONTENT_FILES = ("dossier.yaml", "chronology.yaml", "excerpts.yaml", "interpretations.yaml")
+CONTENT_FILES = model.CONTENT_FILES
 
 
 @dataclass

@@ -32,6 +32,7 @@ SECTION_FILES = {
     "excerpts": "excerpts.yaml",
     "interpretations": "interpretations.yaml",
 }
+CONTENT_FILES = ("dossier.yaml", "chronology.yaml", "excerpts.yaml", "interpretations.yaml")
 BIB_FILES = ("bibliography.yaml", "bibliography.json", "bibliography.bib")
 BIB_SUFFIXES = (".yaml", ".json", ".bib")
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -480,8 +481,14 @@ def _bibliography_files(r: FieldReader, node: Node | None, root: Path) -> list[T
             r.error(item, f"bibliography: '{name.value}' is outside the dossier, expected a path inside its folder")
         elif path.suffix not in BIB_SUFFIXES:
             r.error(item, f"bibliography: '{name.value}' is not .yaml, .json or .bib, expected CSL YAML, CSL-JSON or BibTeX")
+        elif path.is_dir():
+            r.error(item, f"bibliography: '{name.value}' is a folder, expected a bibliography file in the dossier")
+        elif path.exists() and not path.is_file():
+            r.error(item, f"bibliography: '{name.value}' is not a regular file (a FIFO, a device?), expected a bibliography file")
         elif not path.is_file():
             r.error(item, f"bibliography: '{name.value}' not found, expected a file in the dossier")
+        elif path.parent == root.resolve() and path.name in CONTENT_FILES:
+            r.error(item, f"bibliography: '{name.value}' is a content file of the dossier, expected a bibliography file")
         elif name.value in [t.value for t in out]:
             r.error(item, f"bibliography: '{name.value}' is listed twice, expected each file once")
         else:
