@@ -243,3 +243,20 @@ def test_kill_9_of_dossier_leaves_no_process(dossier_copy: Path, tmp_path: Path,
     finally:
         for pid in _marked(marker):
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_native_lines_of_the_child_reach_the_terminal_only_with_debug(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, debug: bool
+) -> None:
+    """GLib prints its own line near the memory ceiling, beside the located error: the child's
+    standard error is dropped unless --debug (DOSSIER_DEBUG) asks for it."""
+    from dossier.errors import Location
+    from dossier.sandbox import run_limited
+
+    if debug:
+        monkeypatch.setenv("DOSSIER_DEBUG", "1")
+    else:
+        monkeypatch.delenv("DOSSIER_DEBUG", raising=False)
+    assert run_limited(lambda: os.write(2, b"GLib-ERROR: creating thread failed\n"), Limits(), Location("d"), "reading") > 0
+    assert ("GLib-ERROR" in capfd.readouterr().err) is debug

@@ -8,6 +8,7 @@ traceback is shown only with `--debug`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -69,6 +70,9 @@ def _print(problems: list[Problem]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from . import build
+
+    if args.debug:  # the build's child keeps its standard error (native libraries' own lines)
+        os.environ["DOSSIER_DEBUG"] = "1"
 
     try:
         if args.command == "build":

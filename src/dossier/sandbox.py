@@ -194,10 +194,25 @@ def _outcome(exc: BaseException, ceiling: int) -> tuple[str, Any]:
     return ("crash", f"{type(exc).__name__}: {exc}")  # the parent reports it as an internal error
 
 
+def _quiet_native_stderr() -> None:
+    """Native libraries print their own lines on failure (GLib near the memory ceiling: "creating
+    thread … Resource temporarily unavailable"), beside the one located error the user gets. The
+    child's standard error goes nowhere unless `--debug` asked for everything (DOSSIER_DEBUG)."""
+    if os.environ.get("DOSSIER_DEBUG"):
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    os.dup2(null, 2)
+    os.close(null)
+
+
 def _child(conn: Connection, parent: int, limits: Limits, deadline: float, where: Location, what: str, work: Callable[[], Any]) -> None:
     """Runs in the forked process: `work()` under the memory ceiling; sends back its result or problems."""
     global _RUN  # noqa: PLW0603 - this process is the run
     _die_with(parent)
+    _quiet_native_stderr()
     ceiling = limits.memory_mib * 1024 * 1024
     _RUN = _Run(limits, deadline, where, what, conn)
     reserve = bytearray(1 << 20)  # freed at the ceiling, to have room to say so
