@@ -19,9 +19,10 @@ each refusal is one message for the reference in the content:
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -134,6 +135,27 @@ class _Refused(Exception):
     pass
 
 
+# Attributes that give sizes and coordinates: WeasyPrint draws non-finite or absurd numbers
+# into the PDF (a width of 1e400 wrote `inf` operators) or fails at no useful place.
+_GEOMETRY = frozenset("x y x1 y1 x2 y2 cx cy r rx ry dx dy width height viewbox transform points d "
+                      "stroke-width font-size offset".split())
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\b(?:inf|infinity|nan)\b", re.IGNORECASE)
+SVG_MAX_NUMBER = 1e7  # units: far beyond any drawing, far below what overflows a PDF reader
+
+
+def _check_numbers(element: str, attr: str, value: str, refuse: Callable[[str], None]) -> None:
+    numbers = []
+    for token in _NUMBER.findall(value):
+        number = float(token)
+        if not math.isfinite(number) or abs(number) > SVG_MAX_NUMBER:
+            refuse(f"<{element} {attr}=\"{value.strip()[:40]}\"> holds the number {token}, "
+                   f"expected finite numbers of at most {SVG_MAX_NUMBER:,.0f}")
+        numbers.append(number)
+    if attr == "viewbox" and (len(numbers) != 4 or numbers[2] <= 0 or numbers[3] <= 0):
+        refuse(f"<{element} viewBox=\"{value.strip()[:40]}\">, expected four numbers: x y width height, "
+               "with width and height above 0")
+
+
 def svg_problem(path: Path, cover: fonts.Coverage | None) -> str | None:
     """What in this SVG would make WeasyPrint fetch something, or draw text content may not hold.
 
@@ -170,6 +192,8 @@ def svg_problem(path: Path, cover: fonts.Coverage | None) -> str | None:
                 _check_css(value, lambda what, _line=1: refuse(what), declarations=True)
             elif "url(" in value.lower():
                 _check_urls(value, refuse)
+            if attr_local in _GEOMETRY or attr_local.endswith(("width", "height")):
+                _check_numbers(local, attr_local, value, refuse)
 
     def end(_name: str) -> None:
         if stack.pop() == "style":
