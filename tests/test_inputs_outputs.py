@@ -274,3 +274,65 @@ def test_without_a_folder_lock_the_pdf_is_written_and_other_temp_files_kept(tmp_
     output.write_atomic(out, _pdf())
     assert out.read_bytes().startswith(b"%PDF-")
     assert (tmp_path / ".briefing.pdf.abcd1234.tmp").exists()
+
+
+# Red-team round two: what a symlinked folder inside templates/ or assets/ reaches is checked.
+
+
+def _linked_folder(dossier: Path, target: Path) -> Path:
+    """templates/a → a folder elsewhere in the dossier, and a cover that includes a file from it."""
+    (dossier / "templates").mkdir()
+    (dossier / "templates" / "a").symlink_to(target, target_is_directory=True)
+    cover = (ROOT / "templates" / "cover.html").read_text(encoding="utf-8")
+    (dossier / "templates" / "cover.html").write_text('<p>{% include "a/part.html" %}</p>\n' + cover, encoding="utf-8")
+    return target
+
+
+def test_a_file_reached_through_a_symlinked_folder_may_not_link_out(
+    dossier: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CANARY", encoding="utf-8")
+    other = dossier / "other"
+    other.mkdir()
+    (other / "part.html").symlink_to(secret)
+    _linked_folder(dossier, other)
+    assert main(["check", str(dossier)]) == 1
+    assert _errors(capsys.readouterr().err) == [
+        f"{dossier}/templates/a/part.html:1:1: links to a place outside the dossier, expected a file or folder of the dossier itself"
+    ]
+
+
+@pytest.mark.parametrize("spelling", ["other/part.html", "templates/a/part.html", "templates/new.html", "assets/x.pdf"])
+def test_output_may_not_land_where_templates_are_read_even_through_a_link_or_before_the_folder_exists(
+    dossier: Path, capsys: pytest.CaptureFixture[str], spelling: str
+) -> None:
+    other = dossier / "other"
+    other.mkdir()
+    (other / "part.html").write_text("<p>PART</p>\n", encoding="utf-8")
+    _linked_folder(dossier, other)
+    before = (other / "part.html").read_bytes()
+    assert main(["build", str(dossier), "-o", str(dossier / spelling)]) == 1
+    [line] = _errors(capsys.readouterr().err)
+    assert line.startswith(f"{dossier / spelling}:1:1: output is inside ") and "a folder whose every file the build reads" in line
+    assert (other / "part.html").read_bytes() == before and not (dossier / "assets").exists()
+
+
+def test_a_folder_named_as_a_theme_file_is_an_error(dossier: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (dossier / "templates" / "style.css").mkdir(parents=True)
+    assert main(["check", str(dossier)]) == 1
+    assert _errors(capsys.readouterr().err) == [
+        f"{dossier}/templates/style.css:1:1: a folder, expected the file style.css (or nothing of that name)"
+    ]
+
+
+def test_a_hard_link_in_assets_is_an_error(dossier: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("SECRET-CANARY", encoding="utf-8")
+    (dossier / "assets").mkdir()
+    os.link(outside, dossier / "assets" / "notes.txt")
+    assert main(["check", str(dossier)]) == 1
+    assert _errors(capsys.readouterr().err) == [
+        f"{dossier}/assets/notes.txt:1:1: a file with another name (a hard link, which may lie outside the dossier), "
+        "expected a file of the dossier's own (copy it)"
+    ]

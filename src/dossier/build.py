@@ -8,6 +8,7 @@ stop. `check()` runs every stage up to, but not including, typesetting.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,15 +66,44 @@ def _misnamed(root: Path, report: Report) -> None:
             report.error(Location(f"{display(root)}/{entry.name}", 1, 1), f"'{entry.name}' must be named '{meant}', expected {why}")
 
 
+def walk(folder: Path) -> Iterator[Path]:
+    """Every entry under `folder`, sorted, going into symlinked folders too (each real folder
+    once): Jinja's loader and WeasyPrint follow links, so what they can reach is checked."""
+    seen: set[Path] = set()
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        real = current.resolve()
+        if real in seen or not current.is_dir():
+            continue
+        seen.add(real)
+        entries = sorted(current.iterdir())
+        yield from entries
+        stack += reversed([e for e in entries if e.is_dir()])
+
+
+def read_folders(root: Path) -> list[Path]:
+    """The folders whose every file the build reads: the dossier's templates/ and assets/ (as
+    spelt, even before they exist), every real folder reached through them, and the theme."""
+    folders = [root / "templates", root / "assets"]
+    for folder in folders[:2]:
+        folders += [e.resolve() for e in walk(folder) if e.is_dir() and e.is_symlink()]
+    return [*folders, *render.theme_dirs(root), Path(__file__).parent]
+
+
 def _confined(root: Path, report: Report) -> None:
     """Every file the build may read stays inside the dossier: a symlink out of it (to /etc, to
-    another project) or a FIFO or device in place of a file is an error, never followed."""
+    another project) or a FIFO or device in place of a file is an error, never followed; so is
+    a hard link, which can be another name of a file outside the dossier."""
     real = root.resolve()
     paths = [(root / n, "file") for n in (*CONTENT_FILES, *model.BIB_FILES)]
+    theme = render.default_theme()
     for folder in ("templates", "assets"):
         paths.append((root / folder, "folder"))
         if (root / folder).is_dir() and (root / folder).resolve().is_relative_to(real):
-            paths += [(p, "any") for p in sorted((root / folder).rglob("*"))]
+            for p in walk(root / folder):
+                # a folder named as a theme file (templates/cover.html/) would leave the theme's in use
+                paths.append((p, "file" if folder == "templates" and p.parent == root / folder and (theme / p.name).is_file() else "any"))
     for path, kind in paths:
         if not (path.exists() or path.is_symlink()):
             continue
@@ -86,6 +116,9 @@ def _confined(root: Path, report: Report) -> None:
             report.error(where, f"not a folder, expected the folder {path.name}/ (or nothing of that name)")
         elif not (path.is_file() or path.is_dir()):
             report.error(where, "not a regular file (a FIFO, a device?), expected a file of the dossier")
+        elif path.is_file() and path.stat().st_nlink > 1:
+            report.error(where, "a file with another name (a hard link, which may lie outside the dossier), "
+                                "expected a file of the dossier's own (copy it)")
 
 
 def _read_one(root: Path, name: str, docs: Docs, report: Report) -> None:
@@ -234,7 +267,7 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     from .output import check_target, write_atomic
 
     # Before minutes of work, not after; never onto an input (the dossier's own dossier.yaml, say).
-    check_target(output, root, [root / "templates", root / "assets", *render.theme_dirs(root), Path(__file__).parent])
+    check_target(output, root, read_folders(root))
     limits = limits or Limits()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
     # Every stage runs in the limited child: reading a huge file or a slow check is bounded

@@ -64,7 +64,7 @@ def check_target(path: Path, root: Path | None = None, folders: Iterable[Path] =
     if path.exists() and not path.is_file():
         what = "a folder" if path.is_dir() else "not a regular file"
         raise DossierError.at(where, f"output is {what}, expected a file path to write the PDF to (-o FILE.pdf)")
-    problem = _input_problem(path, root, [f for f in folders if f.is_dir()]) if root is not None else None
+    problem = _input_problem(path, root, list(folders)) if root is not None else None
     if problem:
         raise DossierError.at(where, f"{problem}, expected a PDF path outside the files the build reads")
 
@@ -80,7 +80,8 @@ def _input_problem(path: Path, root: Path, folders: list[Path]) -> str | None:
     folder = path.parent.resolve()
     ancestors = [folder, *folder.parents]
     for protected in folders:
-        if any(_same(a, protected) for a in ancestors):
+        # As files (any spelling of an existing folder), or as paths (one that does not exist yet).
+        if any(_same(a, protected) for a in ancestors) or folder.is_relative_to(protected.resolve()):
             return f"output is inside {display(protected)}/, a folder whose every file the build reads"
     if any(_same(a, root) for a in ancestors):
         name = path.name.lower()
