@@ -76,6 +76,24 @@ def test_runaway_template_loop_stops_at_its_line(dossier_copy: Path, tmp_path: P
 
 
 @pytest.mark.parametrize("command", ["build", "check"])
+def test_runaway_template_under_a_tight_timeout_stops_at_its_line(dossier_copy: Path, tmp_path: Path, command: str) -> None:
+    """With --timeout at or below the templates' own 60 s, the build's ceiling still names the template line."""
+    from dossier.build import check
+
+    (dossier_copy / "templates").mkdir()
+    (dossier_copy / "templates" / "contents.html").write_text(
+        "<nav>\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n</nav>\n"
+    )
+    limits = Limits(seconds=20)
+    with pytest.raises(DossierError) as info:
+        build(dossier_copy, tmp_path / "o.pdf", limits) if command == "build" else check(dossier_copy, limits)
+    assert [str(p) for p in info.value.problems] == [
+        f"{dossier_copy}/templates/contents.html:2:1: rendering the templates took longer than the 20 s of the build,"
+        " expected less (see --timeout)"
+    ]
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
 def test_template_that_builds_a_huge_string_stops_at_the_memory_ceiling(dossier_copy: Path, tmp_path: Path, command: str) -> None:
     from dossier.build import check
 

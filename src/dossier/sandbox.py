@@ -143,14 +143,22 @@ class TimeUp(TimeoutError):
 
 @contextmanager
 def time_limit(seconds: float, where: Location, what: str) -> Iterator[None]:
-    """Stop Python code (a template's nested loops) that runs longer than `seconds`.
+    """Stop Python code (a template's nested loops) that runs longer than `seconds`, or than
+    what is left of the run's `--timeout` if that comes first (so that the run's ceiling, too,
+    is reported at the template line that was running, not only at the dossier).
 
     SIGALRM interrupts between bytecodes, so this works in the main thread only;
     elsewhere it does nothing and the outer ceiling of `run_limited` still holds."""
+    message = f"{what} took longer than {seconds:g} s, expected less (a runaway loop in a template?)"
+    run = _RUN
+    if run is not None:
+        left = run.deadline - time.monotonic()
+        if seconds <= 0 or left < seconds:
+            seconds = max(left, 0.001)
+            message = f"{what} took longer than the {run.limits.seconds:g} s of the build, expected less (see --timeout)"
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
-    message = f"{what} took longer than {seconds:g} s, expected less (a runaway loop in a template?)"
 
     def expire(_signum: int, _frame: object) -> None:
         raise TimeUp(message)
