@@ -260,3 +260,25 @@ def test_native_lines_of_the_child_reach_the_terminal_only_with_debug(
         monkeypatch.delenv("DOSSIER_DEBUG", raising=False)
     assert run_limited(lambda: os.write(2, b"GLib-ERROR: creating thread failed\n"), Limits(), Location("d"), "reading") > 0
     assert ("GLib-ERROR" in capfd.readouterr().err) is debug
+
+
+@pytest.mark.parametrize(
+    "entity, message",
+    [
+        ("&#x1b;", "control character U+001B, expected printable text"),
+        ("&#27;", "control character U+001B, expected printable text"),
+        ("&#x85;", "control character U+0085, expected printable text"),  # not Windows-1252's '…'
+        ("&#8232;", "line or paragraph separator U+2028, expected a plain newline or a space"),
+    ],
+)
+def test_a_character_written_as_an_entity_is_checked_as_pandoc_reads_it(dossier_copy: Path, entity: str, message: str) -> None:
+    """Python's html.unescape drops control characters and maps 0x80-0x9F through Windows-1252;
+    pandoc makes them the code point, which reached WeasyPrint as a blank glyph at style.css."""
+    path = dossier_copy / "dossier.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("value: 14 August 1925", f'value: "14 August {entity} 1925"'), encoding="utf-8")
+    line = text[: text.index("value: 14 August 1925")].count("\n") + 1
+    col = path.read_text(encoding="utf-8").splitlines()[line - 1].index(entity) + 1
+    with pytest.raises(DossierError) as info:
+        check(dossier_copy)
+    assert [str(p) for p in info.value.problems] == [f"{dossier_copy}/dossier.yaml:{line}:{col}: {message}"]

@@ -196,6 +196,7 @@ def prepare(root: Path) -> Prepared:
     families, theme_file = _theme_fonts(dirs)
     cover = fonts.coverage(families, theme_file)
     fonts.check_texts(_all_texts(docs), cover, report)
+    fonts.check_entries(entries, cover, report)
     stage("formatting rich text and citations")
     try:
         formatted = richtext.format_dossier(d, entries, csl, report, cover)

@@ -16,8 +16,9 @@ import html
 import re
 import shutil
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Any
 
 from . import sandbox
 from .errors import DossierError, Location, Report
@@ -82,6 +83,18 @@ def _noncharacter(cp: int) -> bool:
     return 0xFDD0 <= cp <= 0xFDEF or cp & 0xFFFE == 0xFFFE
 
 
+def _referenced(entity: str) -> str:
+    """The characters an HTML entity stands for, as pandoc reads it: a numeric reference is its
+    code point, whatever it is (Python's html.unescape drops control characters and maps
+    0x80–0x9F through Windows-1252, so `&#x1b;` would escape the check); '' if none."""
+    if entity.startswith("&#"):
+        digits = entity[2:-1]
+        cp = int(digits[1:], 16) if digits[:1] in "xX" and digits[:1] else int(digits)
+        return chr(cp) if 0 < cp <= 0x10FFFF else ""
+    named = html.unescape(entity)
+    return named if named != entity else ""
+
+
 def char_problem(char: str, cover: Coverage) -> str | None:
     """What is wrong with one character of content text (a message), or None if it may be typeset."""
     cp = ord(char)
@@ -90,6 +103,8 @@ def char_problem(char: str, cover: Coverage) -> str | None:
         return f"control character U+{cp:04X}, expected printable text"
     if _noncharacter(cp):
         return f"non-character U+{cp:04X}, expected printable text"
+    if category in ("Zl", "Zp"):  # U+2028/U+2029: no glyph, and YAML 1.1 reads them as line breaks
+        return f"line or paragraph separator U+{cp:04X}, expected a plain newline or a space"
     if char in _BIDI_CONTROLS:  # "Trojan Source": text that displays other than it reads
         return (f"bidirectional control U+{cp:04X} ({unicodedata.name(char)}), "
                 "expected text without direction overrides (write the script itself)")
@@ -152,6 +167,33 @@ def check_texts(texts: Iterable[Text], cover: Coverage, report: Report) -> None:
         for match in _ENTITY.finditer(value):
             entity = match.group()
             nth = seen[entity] = seen.get(entity, -1) + 1
-            for char in html.unescape(entity) if html.unescape(entity) != entity else "":
+            for char in _referenced(entity):
                 if message := char_problem(char, cover):
                     report.error(places.at(entity, nth, _ENTITY.pattern), message)
+
+
+def check_entries(entries: Iterable[Any], cover: Coverage, report: Report) -> None:
+    """BibTeX's TeX (`^^1b`, `\\"o`, `\\textbf`) becomes characters only when pandoc reads it: each
+    character pandoc made that the .bib does not hold as written is checked too, at its entry."""
+    written: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.bibtex is None:
+            continue
+        raw = written.setdefault(entry.bibtex, set(entry.bibtex))
+        found: set[str] = set()
+        for value in _strings(entry.csl):
+            for char in sorted(set(value) - raw - found):
+                if message := char_problem(char, cover):
+                    found.add(char)
+                    report.error(entry.loc, f"entry '{entry.id}': {message} (written as TeX)")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
