@@ -38,6 +38,15 @@ _ATTRS = re.compile(r"""\{\s*(?:(?:[#.][\w:.-]+|-|[\w:.-]+=(?:"[^"]*"|'[^']*'|[^
 _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>")
 _AUTOLINK_OPEN = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*://|mailto:)")
 _RUN = re.compile(r"`+|\*+|_+|~+")  # a run of one delimiter character (matched where one starts)
+# Lines that pandoc would print as typed, since the constructs they open are not read here.
+_LINE_SYNTAX = re.compile(r"^[ \t>]*(:::)")
+_LINE_MESSAGES = {
+    ":": "a fenced div (:::) is not allowed, expected paragraphs (spans take [text]{lang=xx})",
+}
+# An attribute block that pandoc reads only after a span's ']': anywhere else it prints as typed.
+_STRAY_ATTRS = re.compile(r"""\{\s*(?:[#.][\w:-]|[\w:-]+=)""")
+_NOTE_REF = re.compile(r"\[\^[^\]\s\[^]+\]")  # [^1], [^note]: pandoc's footnote references, not read here
+_CITE_KEY = re.compile(r"(?<![\w\\])-?@\w")
 ATTRS_MAX = 300  # characters of an attribute block: {lang=ja} is 9; a longer one is a mistake
 _CLOSING_PUNCT = ".,;:!?)]}>\"'”’"
 
@@ -57,7 +66,7 @@ class _Opener:
 
 def check_field(text: Text, report: Report) -> bool:
     """Report unclosed markup and too deep nesting in one field; whether it may go to pandoc."""
-    problems = scan(text.value)
+    problems = scan(text.value, citations=getattr(text, "mode", "block") != "quote")
     for offset, message in problems[:ERRORS_MAX]:
         report.error(at(text, offset), message)
     return not problems
@@ -69,7 +78,7 @@ def at(text: Text, offset: int) -> Location:
     return text.locate(char, text.value.count(char, 0, offset))
 
 
-def scan(source: str) -> list[tuple[int, str]]:
+def scan(source: str, citations: bool = True) -> list[tuple[int, str]]:
     """(offset, message) of every unclosed opener and of the first too deep nesting."""
     problems: list[tuple[int, str]] = []
     paragraph: list[tuple[int, str]] = []  # (offset of the line, line) of the current paragraph
@@ -85,8 +94,15 @@ def scan(source: str) -> list[tuple[int, str]]:
                 fence = None
             continue
         found = _FENCE.match(body)
+        if found and body[found.end():].lstrip().startswith("{"):
+            problems.append((start + found.end(), "attributes on a code block are not allowed, expected ``` alone "
+                                                  "(the theme sets code)"))
+        elif not found and (unsupported := _LINE_SYNTAX.match(body)):
+            problems.append((start + unsupported.start(1), _LINE_MESSAGES[unsupported.group(1)[:1]]))
+            if unsupported.group(1) == ":::":
+                continue  # its attributes are part of this one mistake
         if found or _BLANK.match(body):
-            if _inline(paragraph, problems):
+            if _inline(paragraph, problems, citations):
                 return problems
             paragraph, previous_blank = [], True
             fence = found.group(1) if found else None
@@ -103,13 +119,13 @@ def scan(source: str) -> list[tuple[int, str]]:
                                             f"expected at most {CONTAINERS_MAX} levels"))
             return problems
         if in_list and _MARKER.match(body, indent):  # a new list item: a new block
-            if _inline(paragraph, problems):
+            if _inline(paragraph, problems, citations):
                 return problems
             paragraph = []
         paragraph.append((start, body))
         if len(problems) >= ERRORS_MAX:
             return problems
-    _inline(paragraph, problems)
+    _inline(paragraph, problems, citations)
     return problems
 
 
@@ -129,7 +145,7 @@ def _containers(body: str, indent: int, stack: list[int]) -> int | None:
         pos += len(body) - pos - len(body[pos:].lstrip(" \t"))
 
 
-def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bool:
+def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citations: bool = True) -> bool:
     """Scan one paragraph's inline markup; append its problems (offsets in the field).
     True when the field is nested too deep: nothing after that is scanned."""
     if not lines:
@@ -147,7 +163,8 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
     def report(i: int, message: str) -> None:
         problems.append((where(i), message))
 
-    brackets: list[list[int]] = []  # [index, emphasis openers before it, first link inside or -1]
+    # [index, emphasis openers before it, first link inside or -1, a citation key since the last ';']
+    brackets: list[list[int]] = []
     emphasis: list[_Opener] = []
     i, n = 0, len(text)
     while i < n and len(problems) < ERRORS_MAX:
@@ -163,6 +180,21 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
                 i += run
             else:
                 i = close.end()
+                if text.startswith("{", i) and (m := _ATTRS.match(text[i : i + ATTRS_MAX])):
+                    report(i, "attributes on code are not allowed, expected `code` alone (spans take [text]{lang=xx})")
+                    i += m.end()
+        elif ch == "{" and _STRAY_ATTRS.match(text, i):
+            report(i, "attributes are read only right after a span's ']', expected [text]{lang=xx} "
+                      "(write \\{ for a literal brace)")
+            i += 1
+        elif ch == "@" and citations and brackets and _CITE_KEY.match(text, i - (text[i - 1 : i] == "-")):
+            if brackets[-1][3]:
+                report(i, "a second citation key inside one citation, expected ';' between citations: [@a; @b]")
+            brackets[-1][3] = True
+            i += 1
+        elif ch == ";" and brackets:
+            brackets[-1][3] = False
+            i += 1
         elif ch == "<":
             m = _AUTOLINK.match(text, i)
             if m:
@@ -174,7 +206,9 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
                     report(i, "a link opened with '<' is never closed, expected '>' after the address")
                 i += 1
         elif ch == "[":
-            brackets.append([i, len(emphasis), -1])
+            if _NOTE_REF.match(text, i):
+                report(i, "a footnote reference [^…] is not read, expected the note where it belongs: ^[text]")
+            brackets.append([i, len(emphasis), -1, False])
             if len(brackets) > BRACKETS_MAX:
                 report(i, f"brackets nested more than {BRACKETS_MAX} deep (links, spans, citations, footnotes), "
                           f"expected at most {BRACKETS_MAX} levels")
@@ -184,7 +218,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
             i += 1
             if not brackets:
                 continue  # a lone ']' prints as it stands, as the author meant
-            opened, mark, inner = brackets.pop()
+            opened, mark, inner, _cited = brackets.pop()
             for o in emphasis[mark:]:  # emphasis opened inside the brackets ends with them
                 if not o.quiet:
                     report(o.offset, _unclosed_emphasis(o))
@@ -202,6 +236,9 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
                     elif brackets and brackets[-1][2] < 0:
                         brackets[-1][2] = opened
                     i = end
+                    if text.startswith("{", i) and (m := _ATTRS.match(text[i : i + ATTRS_MAX])):
+                        report(i, "attributes on a link are not allowed, expected [text](address) (spans take [text]{lang=xx})")
+                        i += m.end()
             elif text.startswith("{", i):
                 m = _ATTRS.match(text[i : i + ATTRS_MAX], 0)
                 if m is None:
@@ -210,6 +247,10 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
                     i += 1
                 else:
                     i += m.end()
+                    if text.startswith("{", i):
+                        report(i, "a second attribute block, expected one: [text]{lang=xx}")
+                        second = _ATTRS.match(text[i : i + ATTRS_MAX])
+                        i += second.end() if second else 1
         elif ch in "*_~":
             run = _RUN.match(text, i).end() - i  # type: ignore[union-attr]
             if ch != "~" or run >= 2:  # a single ~ (subscript) left open is literal, like x^2
@@ -221,7 +262,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]]) -> bo
             i += run
         else:
             i += 1
-    for index, _, _ in brackets:
+    for index, _, _, _ in brackets:
         note = text[index - 1 : index] == "^"
         kind = "a footnote opened with '^['" if note else (
             "a citation opened with '['" if text[index + 1 : index + 2] in ("@", "-") or "@" in text[index : index + 40].split("]")[0]
