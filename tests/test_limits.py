@@ -59,38 +59,25 @@ def test_kill_at_any_moment_leaves_previous_pdf(dossier_copy: Path, tmp_path: Pa
 
 
 @pytest.mark.parametrize("command", ["build", "check"])
-def test_runaway_template_loop_stops_at_its_line(dossier_copy: Path, tmp_path: Path, command: str) -> None:
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        # the templates' own ceiling
+        (Limits(render_seconds=1), "rendering the templates took longer than 1 s, expected less (a runaway loop in a template?)"),
+        # --timeout at or below the templates' own 60 s: the build's ceiling still names the line
+        (Limits(seconds=20), "rendering the templates took longer than the 20 s of the build, expected less (see --timeout)"),
+    ],
+)
+def test_runaway_template_loop_stops_at_its_line(dossier_copy: Path, tmp_path: Path, command: str, limits: Limits, message: str) -> None:
     from dossier.build import check
 
     (dossier_copy / "templates").mkdir()
     (dossier_copy / "templates" / "contents.html").write_text(
         "<nav>\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n</nav>\n"
     )
-    limits = Limits(render_seconds=1)
     with pytest.raises(DossierError) as info:
         build(dossier_copy, tmp_path / "o.pdf", limits) if command == "build" else check(dossier_copy, limits)
-    assert [str(p) for p in info.value.problems] == [
-        f"{dossier_copy}/templates/contents.html:2:1: rendering the templates took longer than 1 s,"
-        " expected less (a runaway loop in a template?)"
-    ]
-
-
-@pytest.mark.parametrize("command", ["build", "check"])
-def test_runaway_template_under_a_tight_timeout_stops_at_its_line(dossier_copy: Path, tmp_path: Path, command: str) -> None:
-    """With --timeout at or below the templates' own 60 s, the build's ceiling still names the template line."""
-    from dossier.build import check
-
-    (dossier_copy / "templates").mkdir()
-    (dossier_copy / "templates" / "contents.html").write_text(
-        "<nav>\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n</nav>\n"
-    )
-    limits = Limits(seconds=20)
-    with pytest.raises(DossierError) as info:
-        build(dossier_copy, tmp_path / "o.pdf", limits) if command == "build" else check(dossier_copy, limits)
-    assert [str(p) for p in info.value.problems] == [
-        f"{dossier_copy}/templates/contents.html:2:1: rendering the templates took longer than the 20 s of the build,"
-        " expected less (see --timeout)"
-    ]
+    assert [str(p) for p in info.value.problems] == [f"{dossier_copy}/templates/contents.html:2:1: {message}"]
 
 
 @pytest.mark.parametrize("command", ["build", "check"])
