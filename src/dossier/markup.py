@@ -46,6 +46,7 @@ _LINE_MESSAGES = {
 # An attribute block that pandoc reads only after a span's ']': anywhere else it prints as typed.
 _STRAY_ATTRS = re.compile(r"""\{\s*(?:[#.][\w:-]|[\w:-]+=)""")
 _NOTE_REF = re.compile(r"\[\^[^\]\s\[^]+\]")  # [^1], [^note]: pandoc's footnote references, not read here
+_KEY_BEFORE = re.compile(r"(?<![\w\\])-?@\w[\w:.#$%&+?<>~/-]*\s+$")
 _CITE_KEY = re.compile(r"(?<![\w\\])-?@\w")
 ATTRS_MAX = 300  # characters of an attribute block: {lang=ja} is 9; a longer one is a mistake
 _CLOSING_PUNCT = ".,;:!?)]}>\"'”’"
@@ -164,7 +165,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citat
         problems.append((where(i), message))
 
     # [index, emphasis openers before it, first link inside or -1, a citation key since the last ';']
-    brackets: list[list[int]] = []
+    brackets: list[list[int]] = []  # (the last is None in a footnote's brackets)
     emphasis: list[_Opener] = []
     i, n = 0, len(text)
     while i < n and len(problems) < ERRORS_MAX:
@@ -187,12 +188,12 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citat
             report(i, "attributes are read only right after a span's ']', expected [text]{lang=xx} "
                       "(write \\{ for a literal brace)")
             i += 1
-        elif ch == "@" and citations and brackets and _CITE_KEY.match(text, i - (text[i - 1 : i] == "-")):
+        elif ch == "@" and citations and brackets and brackets[-1][3] is not None and _CITE_KEY.match(text, i - (text[i - 1 : i] == "-")):
             if brackets[-1][3]:
                 report(i, "a second citation key inside one citation, expected ';' between citations: [@a; @b]")
             brackets[-1][3] = True
             i += 1
-        elif ch == ";" and brackets:
+        elif ch == ";" and brackets and brackets[-1][3] is not None:
             brackets[-1][3] = False
             i += 1
         elif ch == "<":
@@ -206,9 +207,14 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citat
                     report(i, "a link opened with '<' is never closed, expected '>' after the address")
                 i += 1
         elif ch == "[":
+            if citations and brackets and brackets[-1][3] and _KEY_BEFORE.search(text, max(0, i - 120), i):
+                # `@key [p. 3]` is the in-text form; inside a citation's brackets pandoc ends the
+                # suffix at the first ']' and prints the rest as typed
+                report(i, "a locator in brackets after a key inside a citation, expected [@key, p. 3]")
             if _NOTE_REF.match(text, i):
                 report(i, "a footnote reference [^…] is not read, expected the note where it belongs: ^[text]")
-            brackets.append([i, len(emphasis), -1, False])
+            # a footnote's brackets hold prose, where `@a and @b` are two in-text citations
+            brackets.append([i, len(emphasis), -1, None if text[i - 1 : i] == "^" else False])  # type: ignore[list-item]
             if len(brackets) > BRACKETS_MAX:
                 report(i, f"brackets nested more than {BRACKETS_MAX} deep (links, spans, citations, footnotes), "
                           f"expected at most {BRACKETS_MAX} levels")
