@@ -39,10 +39,7 @@ _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*|[^\s<>@]+@[^\s<>]+
 _AUTOLINK_OPEN = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*://|mailto:)")
 _RUN = re.compile(r"`+|\*+|_+|~+")  # a run of one delimiter character (matched where one starts)
 # Lines that pandoc would print as typed, since the constructs they open are not read here.
-_LINE_SYNTAX = re.compile(r"^[ \t>]*(:::)")
-_LINE_MESSAGES = {
-    ":": "a fenced div (:::) is not allowed, expected paragraphs (spans take [text]{lang=xx})",
-}
+_FENCED_DIV = re.compile(r"^[ \t>]*(:::)")  # pandoc prints it as typed: fenced_divs is off
 # An attribute block that pandoc reads only after a span's ']': anywhere else it prints as typed.
 _STRAY_ATTRS = re.compile(r"""\{\s*(?:[#.][\w:-]|[\w:-]+=)""")
 _NOTE_REF = re.compile(r"\[\^[^\]\s\[^]+\]")  # [^1], [^note]: pandoc's footnote references, not read here
@@ -98,10 +95,10 @@ def scan(source: str, citations: bool = True) -> list[tuple[int, str]]:
         if found and body[found.end():].lstrip().startswith("{"):
             problems.append((start + found.end(), "attributes on a code block are not allowed, expected ``` alone "
                                                   "(the theme sets code)"))
-        elif not found and (unsupported := _LINE_SYNTAX.match(body)):
-            problems.append((start + unsupported.start(1), _LINE_MESSAGES[unsupported.group(1)[:1]]))
-            if unsupported.group(1) == ":::":
-                continue  # its attributes are part of this one mistake
+        elif not found and (div := _FENCED_DIV.match(body)):
+            problems.append((start + div.start(1), "a fenced div (:::) is not allowed, expected paragraphs "
+                                                   "(spans take [text]{lang=xx})"))
+            continue  # its attributes are part of this one mistake
         if found or _BLANK.match(body):
             if _inline(paragraph, problems, citations):
                 return problems
