@@ -12,15 +12,18 @@ SOURCES  := $(shell find src/dossier -type f \( -name '*.py' -o -name '*.lua' -o
 THEME    := $(shell find templates -type f 2>/dev/null)
 CONTENT  := $(shell find content -type f 2>/dev/null)
 
-.PHONY: all help test lint bench check preview clean distclean
+.PHONY: all help test lint bench check preview clean distclean print email archive
 # Never delete a PDF because a rebuild failed: the previous one stays.
-.PRECIOUS: $(PDF)
+.PRECIOUS: $(PDF) build/briefing-%.pdf
 
 all: $(PDF)
 
 help:
 	@echo "make            set up (.venv, system packages) and build $(PDF)"
 	@echo "make test       run the test suite"
+	@echo "make print      build/briefing-print.pdf: duplex, sections on right-hand pages, URLs printed"
+	@echo "make email      build/briefing-email.pdf: the smallest faithful file, its size reported"
+	@echo "make archive    build/briefing-archive.pdf: PDF/A-3 and PDF/UA-1 with its sources attached"
 	@echo "make check      check content/ without writing a PDF"
 	@echo "make lint       ruff and mypy"
 	@echo "make bench      time the example build (median of several runs)"
@@ -41,6 +44,13 @@ $(STAMP): pyproject.toml $(SYSDEPS)
 
 $(PDF): $(STAMP) $(SOURCES) $(THEME) $(CONTENT)
 	$(BIN)/dossier build content -o $@
+
+print: build/briefing-print.pdf
+email: build/briefing-email.pdf
+archive: build/briefing-archive.pdf
+
+build/briefing-%.pdf: $(STAMP) $(SOURCES) $(THEME) $(CONTENT)
+	$(BIN)/dossier build content --profile $* -o $@
 
 check: $(STAMP)
 	$(BIN)/dossier check content

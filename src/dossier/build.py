@@ -17,6 +17,7 @@ import yaml
 
 from . import cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report, display
+from .profiles import Profile
 from .sandbox import Limits, run_limited, stage, time_limit
 
 CONTENT_FILES = model.CONTENT_FILES
@@ -254,8 +255,8 @@ def _all_texts(docs: Docs) -> list[model.Text]:
     return out
 
 
-def render_prepared(p: Prepared) -> tuple[str, str]:
-    return render.render_html(p.dossier, p.formatted, p.theme_dirs)
+def render_prepared(p: Prepared, profile: Profile | None = None) -> tuple[str, str]:
+    return render.render_html(p.dossier, p.formatted, p.theme_dirs, None, profile or Profile())
 
 
 def _templates_ceiling(limits: Limits, where: Location) -> AbstractContextManager[None]:
@@ -263,8 +264,9 @@ def _templates_ceiling(limits: Limits, where: Location) -> AbstractContextManage
     return time_limit(limits.render_ceiling(), where, "rendering the templates")
 
 
-def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
-    """Build the PDF of a dossier; on any error the previous PDF is left untouched."""
+def build(root: Path, output: Path, limits: Limits | None = None, profile: Profile | None = None) -> Report:
+    """Build the PDF of a dossier in a profile (standard, print, email, archive); on any error
+    the previous PDF is left untouched."""
     from .output import check_target, write_atomic
 
     # Before minutes of work, not after; never onto an input (the dossier's own dossier.yaml, say).
@@ -273,13 +275,15 @@ def build(root: Path, output: Path, limits: Limits | None = None) -> Report:
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
     # Every stage runs in the limited child: reading a huge file or a slow check is bounded
     # as typesetting is. The parent only waits and writes the file.
-    pdf, report = run_limited(lambda: _build_in_child(root, limits, where), limits, where, "reading the dossier")
+    profile = profile or Profile()
+    pdf, report = run_limited(lambda: _build_in_child(root, limits, where, profile), limits, where, "reading the dossier")
     write_atomic(output, pdf)
     assert isinstance(report, Report)
     return report
 
 
-def _build_in_child(root: Path, limits: Limits, where: Location) -> tuple[bytes, Report]:
+def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profile) -> tuple[bytes, Report]:
+    from .finish import Job, finish
     from .typeset import typeset
 
     p = prepare(root)
@@ -294,32 +298,35 @@ def _build_in_child(root: Path, limits: Limits, where: Location) -> tuple[bytes,
             cited_on = render.backrefs(p.formatted.citations, pages)
             stage("rendering the templates")
             with _templates_ceiling(limits, where):
-                html, css = render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on)
+                html, css = render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on, profile)
             stage("typesetting")
             return html, css
 
     stage("rendering the templates")
     with _templates_ceiling(limits, where):
-        html, css = render_prepared(p)
+        html, css = render_prepared(p, profile)
     stage("typesetting")
-    return typeset(html, css, root, p.theme_dirs, epoch, second_pass), p.report
+    pdf = typeset(html, css, root, p.theme_dirs, profile, epoch, second_pass)
+    stage("finishing the PDF")
+    return finish(pdf, Job(profile, epoch or 0, root, tuple(p.theme_dirs))), p.report
 
 
-def check(root: Path, limits: Limits | None = None) -> Report:
+def check(root: Path, limits: Limits | None = None, profile: Profile | None = None) -> Report:
     """Everything but typesetting: every content and template error, no PDF; and the
     citation report: entries cited nowhere, entries lacking what their type needs."""
     limits = limits or Limits()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
-    report = run_limited(lambda: _check_in_child(root, limits, where), limits, where, "reading the dossier")
+    profile = profile or Profile()
+    report = run_limited(lambda: _check_in_child(root, limits, where, profile), limits, where, "reading the dossier")
     assert isinstance(report, Report)
     return report
 
 
-def _check_in_child(root: Path, limits: Limits, where: Location) -> Report:
+def _check_in_child(root: Path, limits: Limits, where: Location, profile: Profile) -> Report:
     p = prepare(root)
     stage("rendering the templates")
     with _templates_ceiling(limits, where):
-        render_prepared(p)
+        render_prepared(p, profile)
     for e in p.entries:
         lacking = cite.missing_fields(e)
         if lacking:

@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import profiles
 from .errors import DossierError, Problem, bounded, printable
 
 if TYPE_CHECKING:
@@ -41,6 +42,20 @@ def _positive(value: str) -> float:
     return number
 
 
+def _length(value: str) -> float:
+    try:
+        return profiles.parse_length(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _size(value: str) -> int:
+    try:
+        return profiles.parse_size(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dossier", description="Typeset a folder of YAML content into a PDF briefing."
@@ -49,7 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="check the dossier and write its PDF", description="Check a dossier and write its PDF.")
     b.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
-    b.add_argument("-o", "--output", type=Path, default=Path("build/briefing.pdf"), help="PDF to write (default: build/briefing.pdf)")
+    b.add_argument("-o", "--output", type=Path, default=None,
+                   help="PDF to write (default: build/briefing.pdf, or build/briefing-PROFILE.pdf for another profile)")
+    b.add_argument("--profile", choices=profiles.NAMES, default="standard",
+                   help="what the PDF is for: standard, print (duplex, bleed, printed URLs), email (smallest file), "
+                        "archive (PDF/A-3 with its sources inside); default: standard")
+    b.add_argument("--bleed", type=_length, default=0.0, metavar="LENGTH",
+                   help="print: paper beyond the trim on each side, such as 3mm (TrimBox and BleedBox in the PDF)")
+    b.add_argument("--marks", action="store_true", help="print: crop marks in the bleed area")
+    b.add_argument("--max-size", type=_size, default=profiles.DEFAULT_MAX_SIZE, metavar="SIZE",
+                   help="email: warn when the PDF is larger than this (default: 2MB)")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
     c.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
@@ -76,9 +100,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "build":
-            report = build.build(args.dossier, args.output, build.Limits(args.timeout, args.memory))
+            if args.profile != "print" and (args.bleed or args.marks):
+                _parser().error("--bleed and --marks are options of --profile print")
+            profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
+            output = args.output or profile.default_output()
+            report = build.build(args.dossier, output, build.Limits(args.timeout, args.memory), profile)
             _print(report.warnings)
-            _say(f"wrote {build.display(args.output)}")
+            _say(f"wrote {build.display(output)}")
         else:
             report = build.check(args.dossier, build.Limits(args.timeout, args.memory))
             _print(report.warnings)

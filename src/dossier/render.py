@@ -24,6 +24,7 @@ from . import view, words
 from .dates import DateValue, format_date
 from .errors import DossierError, Location, display
 from .model import SECTIONS, Dossier
+from .profiles import Profile
 from .richtext import Formatted
 from .template_sandbox import ThemeSandbox
 
@@ -97,8 +98,12 @@ def render_html(
     formatted: Formatted,
     dirs: list[Path],
     cited_on: dict[str, list[tuple[int, str]]] | None = None,
+    profile: Profile | None = None,
 ) -> tuple[str, str]:
-    """The whole briefing as one HTML document, and its stylesheet (`style.css`)."""
+    """The whole briefing as one HTML document, and its stylesheet (`style.css`), for a
+    profile (standard, print, email, archive): templates see `profile` (its name) and
+    `profile_options` (bleed_mm, marks, max_size)."""
+    profile = profile or Profile()
     language = d.language
 
     def rich(obj: object) -> Markup:
@@ -154,6 +159,8 @@ def render_html(
         "bibliography": tuple((key, html) for key, html in formatted.bibliography),
         "has_notes": formatted.notes > 0,
         "cited_on": view.frozen(cited_on or {}),
+        "profile": profile.name,
+        "profile_options": view.frozen(profile.options),
     }
     try:
         html = env.get_template("base.html").render(context)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import DossierError, Location, Problem, display
+from .profiles import Profile
 
 
 class _Refused(BaseException):
@@ -117,8 +118,20 @@ def _too_tall(overflowing: list[tuple[int, str, str]]) -> DossierError:
 SecondPass = Callable[[dict[str, int]], tuple[str, str]]
 
 
+def _options(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
+    """WeasyPrint's options for a profile: those of `render()` and those of `write_pdf()`.
+    Every profile is tagged."""
+    return {}, {"pdf_tags": True}
+
+
 def typeset(
-    html: str, css: str, root: Path, theme_dirs: list[Path], epoch: int | None = None, second_pass: SecondPass | None = None
+    html: str,
+    css: str,
+    root: Path,
+    theme_dirs: list[Path],
+    profile: Profile | None = None,
+    epoch: int | None = None,
+    second_pass: SecondPass | None = None,
 ) -> bytes:
     """Lay out the HTML with its stylesheet and return PDF bytes; fail on any WeasyPrint complaint.
 
@@ -128,6 +141,7 @@ def typeset(
     from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError
 
+    render_options, write_options = _options(profile or Profile())
     fetcher = _fetcher_class()([root / "assets", *theme_dirs])
     handler = _Collect()
     logger = logging.getLogger("weasyprint")
@@ -140,7 +154,7 @@ def typeset(
 
         def lay_out(html: str, css: str) -> Any:
             stylesheet = CSS(string=css, base_url=base, url_fetcher=fetcher)
-            return HTML(string=html, base_url=base, url_fetcher=fetcher).render(stylesheets=[stylesheet])
+            return HTML(string=html, base_url=base, url_fetcher=fetcher).render(stylesheets=[stylesheet], **render_options)
 
         document = lay_out(html, css)
         split: set[str] = set()
@@ -159,7 +173,7 @@ def typeset(
             # name the long ones (those split into parts), not their victims.
             parts = {ident for ident in split if f'footnote-cont" data-note="{ident}"' in html}
             raise _too_tall([o for o in overflowing if o[1] in parts] or overflowing)
-        pdf = document.write_pdf()
+        pdf = document.write_pdf(**write_options)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise DossierError.at(Location(_css_file(theme_dirs), 1, 1), f"typesetting stopped: {cause}") from None
