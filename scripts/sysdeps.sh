@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check, and where possible install, what dossier needs from the system:
 # fontconfig and the Noto fonts (Latin, Cyrillic, Japanese), HarfBuzz's subsetter
-# (without it WeasyPrint subsets fonts slowly, see shared notes), Pango,
+# (without it WeasyPrint falls back to fontTools: a CJK build is ~3x slower), Pango,
 # poppler-utils and qpdf (tests, previews) and Debian's pandoc (the reference
 # the citation tests compare with). Installs with apt-get when it can;
 # `--check` only reports what is missing (exit status 1) and installs nothing.

@@ -1,7 +1,7 @@
 """Stage 2: the typed content model, validated from located YAML nodes.
 
-One class per section of the content format (see the contract,
-`shared/spec/content-format.md`, and the README). `read_dossier()` turns the
+One class per section of the content format (see the README's
+"The content format"). `read_dossier()` turns the
 nodes of every file into a `Dossier`, recording every mistake it finds in a
 `Report` with the place it was written, and never stops at the first one.
 
