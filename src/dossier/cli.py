@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
     c.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
+    c.add_argument("--profile", choices=profiles.NAMES, default="standard",
+                   help="render the templates as for this profile (they may differ by profile); default: standard")
     for p in (b, c):
         p.add_argument("--timeout", type=_positive, default=300.0, metavar="SECONDS",
                        help="stop rendering and typesetting after this long (default: 300; templates alone: 60)")
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             _print(report.warnings)
             _say(f"wrote {build.display(output)}")
         else:
-            report = build.check(args.dossier, build.Limits(args.timeout, args.memory))
+            report = build.check(args.dossier, build.Limits(args.timeout, args.memory), profiles.Profile(args.profile))
             _print(report.warnings)
             _say(f"{build.display(args.dossier)}: no errors, {len(report.warnings)} warning(s)")
         return 0
