@@ -32,7 +32,10 @@ def finish(pdf: bytes, job: Job) -> bytes:
     """Run the profile's passes on the PDF and write it deterministically."""
     import pikepdf
 
+    from . import pdffonts
+
     with pikepdf.open(io.BytesIO(pdf)) as doc:
+        pdffonts.resubset(doc)  # every profile: fonts cut down to the glyphs shown
         out = io.BytesIO()
         doc.save(
             out,
