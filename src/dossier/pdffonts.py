@@ -80,8 +80,8 @@ class _Usage:
         fonts = resources.get("/Font", pikepdf.Dictionary())
         font: Any = None
         stack: list[Any] = []
-        for operands, operator in pikepdf.parse_content_stream(owner):
-            op = str(operator)
+        for instruction in pikepdf.parse_content_stream(owner):
+            operands, op = instruction.operands, str(instruction.operator)
             if op == "q":
                 stack.append(font)
             elif op == "Q":
@@ -177,9 +177,9 @@ def resubset(doc: pikepdf.Pdf) -> dict[str, tuple[int, int]]:
     for obj in doc.objects:
         if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and obj.get("/Subtype") == "/Type0"):
             continue
-        descendant = obj.get("/DescendantFonts", [None])[0]
-        descriptor = descendant.get("/FontDescriptor") if descendant is not None else None
-        program = descriptor.get("/FontFile3") if descriptor is not None else None
+        descendant: Any = obj.get("/DescendantFonts", [None])[0]
+        descriptor: Any = descendant.get("/FontDescriptor") if descendant is not None else None
+        program: Any = descriptor.get("/FontFile3") if descriptor is not None else None
         if program is None:
             continue
         if (obj.get("/Encoding") not in ("/Identity-H", "/Identity-V") or descendant.get("/Subtype") != "/CIDFontType0"
