@@ -194,6 +194,31 @@ def test_resubsetting_is_deterministic(raw: bytes, after: Path) -> None:
     assert finish(raw, Job()) == after.read_bytes()
 
 
+def _program_sizes(doc: pikepdf.Pdf) -> dict[str, int]:
+    return {str(o.BaseFont): len(_program(o).read_bytes())
+            for o in doc.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"}
+
+
+def test_text_shown_with_no_font_leaves_every_font_alone(raw: bytes) -> None:
+    with pikepdf.open(io.BytesIO(raw)) as doc:
+        doc.pages[0].contents_add(doc.make_stream(b"BT (AB) Tj ET"), prepend=True)
+        sizes = _program_sizes(doc)
+        assert pdffonts.resubset(doc) == {}
+        assert _program_sizes(doc) == sizes
+
+
+def test_a_font_of_resources_the_pass_does_not_read_is_left_alone(raw: bytes) -> None:
+    with pikepdf.open(io.BytesIO(raw)) as doc:
+        fonts = {str(o.BaseFont): o for o in doc.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"}
+        name = next(n for n in fonts if "Sans-CJK" in n)
+        unread = pikepdf.Dictionary(Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=fonts[name])))
+        doc.make_indirect(unread)  # an object holding resources that nothing here reads (a stand-in for an unknown use)
+        sizes = _program_sizes(doc)
+        shrunk = pdffonts.resubset(doc)
+        assert name not in shrunk and shrunk  # the others are still cut down
+        assert _program_sizes(doc)[name] == sizes[name]
+
+
 def test_no_oblique_or_italic_cjk_face(after: Path) -> None:
     cjk = [name for name in _fonts(after) if "CJK" in name]
     assert cjk and not [n for n in cjk if "Italic" in n or "Oblique" in n]
