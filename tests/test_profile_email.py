@@ -190,8 +190,9 @@ def test_fonts_shrink(before: Path, after: Path) -> None:
     assert after.stat().st_size < before.stat().st_size * 0.6
 
 
-def test_resubsetting_is_deterministic(raw: bytes, after: Path) -> None:
+def test_resubsetting_and_slimming_are_deterministic(raw: bytes, after: Path) -> None:
     assert finish(raw, Job()) == after.read_bytes()
+    assert finish(raw, Job(Profile("email"))) == finish(raw, Job(Profile("email")))
 
 
 def _program_sizes(doc: pikepdf.Pdf) -> dict[str, int]:
