@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pikepdf
 import pytest
 
 from dossier.cli import main
@@ -66,7 +67,8 @@ def test_python_dash_m_and_a_successful_build(dossier_copy: Path, tmp_path: Path
         capture_output=True, text=True, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.splitlines()[-1] == f"wrote {out}"
+    pages = len(pikepdf.open(out).pages)
+    assert proc.stderr.splitlines()[-1] == f"wrote {out} ({max(1, round(out.stat().st_size / 1000))} KB, {pages} pages)"
     assert out.read_bytes().startswith(b"%PDF-")
     assert not [p for p in out.parent.iterdir() if p.name != "x.pdf"]  # no temporary file left behind
 

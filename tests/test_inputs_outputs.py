@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pikepdf
 import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -231,9 +232,15 @@ def test_a_folder_name_with_escape_sequences_is_printed_escaped(tmp_path: Path, 
     assert "\x1b" not in err and "\x07" not in err
     assert err.splitlines()[-1] == f"{tmp_path}/d\\u001b[2J\\u0007: no errors, 1 warning(s)"
 
-    monkeypatch.setattr(build_module, "build", lambda *_args: Report())  # the success line of build
+    def built(_root: Path, output: Path, *_args: object) -> Report:  # the success line of build
+        pdf = pikepdf.new()
+        pdf.add_blank_page()
+        pdf.save(output)
+        return Report()
+
+    monkeypatch.setattr(build_module, "build", built)
     assert main(["build", str(root), "-o", str(tmp_path / "out\x1b]0;x\x07.pdf")]) == 0
-    assert capsys.readouterr().err == f"wrote {tmp_path}/out\\u001b]0;x\\u0007.pdf\n"
+    assert capsys.readouterr().err == f"wrote {tmp_path}/out\\u001b]0;x\\u0007.pdf (1 KB, 1 page)\n"
 
 
 def test_every_message_is_bounded(dossier: Path, capsys: pytest.CaptureFixture[str]) -> None:

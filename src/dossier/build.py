@@ -17,7 +17,7 @@ import yaml
 
 from . import cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report, display
-from .profiles import Profile
+from .profiles import Profile, human_size
 from .sandbox import Limits, run_limited, stage, time_limit
 
 CONTENT_FILES = model.CONTENT_FILES
@@ -279,6 +279,11 @@ def build(root: Path, output: Path, limits: Limits | None = None, profile: Profi
     pdf, report = run_limited(lambda: _build_in_child(root, limits, where, profile), limits, where, "reading the dossier")
     write_atomic(output, pdf)
     assert isinstance(report, Report)
+    if profile.name == "email" and len(pdf) > profile.max_size:
+        report.warning(Location(display(output), 1, 1),
+                       f"the email PDF is {human_size(len(pdf))}, more than --max-size {human_size(profile.max_size)}: "
+                       "use fewer or smaller images in assets/ (they are already downsampled to 150 dpi), "
+                       "or pass a larger --max-size")
     return report
 
 

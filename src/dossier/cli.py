@@ -56,6 +56,15 @@ def _size(value: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _figures(pdf: Path) -> str:
+    """'198 KB, 23 pages': what the file weighs and holds, for the line saying it was written."""
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        pages = len(doc.pages)
+    return f"{profiles.human_size(pdf.stat().st_size)}, {pages} page{'s' if pages != 1 else ''}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dossier", description="Typeset a folder of YAML content into a PDF briefing."
@@ -108,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             output = args.output or profile.default_output()
             report = build.build(args.dossier, output, build.Limits(args.timeout, args.memory), profile)
             _print(report.warnings)
-            _say(f"wrote {build.display(output)}")
+            _say(f"wrote {build.display(output)} ({_figures(output)})")
         else:
             report = build.check(args.dossier, build.Limits(args.timeout, args.memory), profiles.Profile(args.profile))
             _print(report.warnings)

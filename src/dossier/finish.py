@@ -32,12 +32,19 @@ def finish(pdf: bytes, job: Job) -> bytes:
     """Run the profile's passes on the PDF and write it deterministically."""
     import pikepdf
 
+    from . import pdffonts, pdfslim
+
+    email = job.profile.name == "email"
     with pikepdf.open(io.BytesIO(pdf)) as doc:
+        pdffonts.resubset(doc)  # every profile: fonts cut down to the glyphs shown
+        if email:
+            pdfslim.slim(doc)  # the same pages in fewer bytes
         out = io.BytesIO()
-        doc.save(
-            out,
-            deterministic_id=True,
-            compress_streams=True,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
-        )
+        with pdfslim.compression(9 if email else -1):
+            doc.save(
+                out,
+                deterministic_id=True,
+                compress_streams=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            )
     return out.getvalue()

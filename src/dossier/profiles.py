@@ -58,3 +58,10 @@ def parse_size(value: str) -> int:
     if not match or float(match.group(1)) <= 0:
         raise ValueError(f"'{value}' is not a file size, expected a number with a unit such as 2MB or 500kB")
     return int(float(match.group(1)) * units[(match.group(2) or "").lower()])
+
+
+def human_size(size: int) -> str:
+    """A file size as the tool prints it: '198 KB', '2.4 MB' (powers of 1000, as --max-size)."""
+    if size < 1000**2:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / 1000**2:.1f} MB"

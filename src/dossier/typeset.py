@@ -115,13 +115,20 @@ def _too_tall(overflowing: list[tuple[int, str, str]]) -> DossierError:
     return DossierError(problems)
 
 
+EMAIL_DPI = 150  # pixels per inch of printed size: sharp on screen, half of what print wants
+EMAIL_JPEG_QUALITY = 75
 SecondPass = Callable[[dict[str, int]], tuple[str, str]]
 
 
 def _options(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
     """WeasyPrint's options for a profile: those of `render()` and those of `write_pdf()`.
-    Every profile is tagged."""
-    return {}, {"pdf_tags": True}
+    Every profile is tagged. Email downsamples raster images to EMAIL_DPI at their printed
+    size and re-encodes JPEGs at EMAIL_JPEG_QUALITY: WeasyPrint reads these when it loads
+    the images, that is in `render()`, and ignores them in `write_pdf()`."""
+    render: dict[str, Any] = {}
+    if profile.name == "email":
+        render = {"dpi": EMAIL_DPI, "jpeg_quality": EMAIL_JPEG_QUALITY, "optimize_images": True}
+    return render, {"pdf_tags": True}
 
 
 def typeset(
