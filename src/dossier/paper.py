@@ -74,8 +74,10 @@ def page(size: str, profile: str = "standard") -> Page:
     """The geometry of a paper size (a key or CSS keyword of `SIZES`) in a profile."""
     css, width, height = SIZES[size.lower()]
     scale = min(1.0, width / 210.0)
-    top, bottom, inside, outside = (round(m * scale * 2) / 2 for m in _MARGINS)  # to 0.5 mm
+    top, bottom, inside, outside = _MARGINS
     if profile == "print":
-        inside, outside = inside + _GUTTER * scale, outside - _GUTTER * scale
-    cover_top, cover_bottom = (round(m * scale * 2) / 2 for m in _COVER_MARGINS)
+        inside, outside = inside + _GUTTER, outside - _GUTTER
+    # to 0.5 mm, so that the CSS and the text width drawn to agree exactly
+    top, bottom, inside, outside, cover_top, cover_bottom = (
+        round(m * scale * 2) / 2 for m in (top, bottom, inside, outside, *_COVER_MARGINS))
     return Page(css, width, height, top, bottom, inside, outside, cover_top, cover_bottom, scale)

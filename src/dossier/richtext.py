@@ -314,7 +314,7 @@ def _address(target: str, text: str) -> str:
     address = target[len("mailto:"):] if target.lower().startswith("mailto:") else target
 
     def bare(s: str) -> str:
-        return re.sub(r"(?i)^(https?://)?(www\.)?", "", s.strip()).rstrip("/").lower()
+        return re.sub(r"(?i)^(https?://|mailto:)?(www\.)?", "", s.strip()).rstrip("/").lower()
 
     return "" if bare(address) == bare(text) else f' data-address="{escape(address)}"'
 
