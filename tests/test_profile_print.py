@@ -327,6 +327,19 @@ def test_bleed_and_marks_hold_with_a_dossiers_own_stylesheet(dossier_copy: Path,
     assert boxes["/MediaBox"][2] - boxes["/MediaBox"][0] == pytest.approx((a4[1] + 10) * MM, abs=0.05)
 
 
+@pytest.mark.parametrize("profile", ["standard", "print"])
+def test_the_rendered_stylesheet_keeps_the_lines_of_style_css(profile: str) -> None:
+    """WeasyPrint names the line of the rendered CSS: it must be the line of style.css."""
+    prepared = build.prepare(SMALL)
+    css = render.render_html(prepared.dossier, prepared.formatted, prepared.theme_dirs, None, Profile(profile))[1]
+    source = (render.default_theme() / "style.css").read_text().splitlines()
+    rendered = css.splitlines()
+    assert len(rendered) >= len(source)
+    for a, b in zip(source, rendered, strict=False):
+        if "{{" not in a:
+            assert a == b
+
+
 # Contrast ---------------------------------------------------------------------------------------
 
 
