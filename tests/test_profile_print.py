@@ -125,24 +125,29 @@ def _dark(image: Image.Image, box: tuple[int, int, int, int]) -> int:
     return sum(1 for v in image.crop(box).convert("L").get_flattened_data() if v < 160)
 
 
-def test_marks_draw_crop_marks_in_the_bleed(print_pdf: Path, tmp_path: Path, a5_pdf: Path) -> None:
+@pytest.fixture(scope="module")
+def bleed_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small dossier in print with the same bleed and no crop marks."""
+    out = tmp_path_factory.mktemp("bleed") / "bleed.pdf"
+    build.build(SMALL, out, profile=Profile("print", bleed_mm=float(BLEED.removesuffix("mm"))))
+    return out
+
+
+def test_marks_draw_crop_marks_in_the_bleed(print_pdf: Path, bleed_only: Path, tmp_path: Path) -> None:
     dpi = 200
     bleed = round(float(BLEED.removesuffix("mm")) / 25.4 * dpi)
-    for pdf, expected in ((print_pdf, True), (a5_pdf, False)):
+    for pdf, marks in ((print_pdf, True), (bleed_only, False)):
         for number in (1, 6):
             stem = tmp_path / f"{pdf.stem}-{number}"
             subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(number), "-l", str(number), "-singlefile",
                             str(pdf), str(stem)], check=True)
             image = Image.open(f"{stem}.png")
             w, h = image.size
-            if not expected:  # no bleed: the page's corners, where marks would be, are paper
-                assert all(_dark(image, c) == 0 for c in ((0, 0, 40, 40), (w - 40, 0, w, 40), (0, h - 40, 40, h), (w - 40, h - 40, w, h)))
-                continue
-            # Each corner outside the trim holds the two strokes of a mark along the trim lines.
-            corners = ((0, 0), (w - bleed, 0), (0, h - bleed), (w - bleed, h - bleed))
-            for x, y in corners:
-                assert _dark(image, (x, y, x + bleed, y + bleed)) > 0, (pdf.name, number, x, y)
-            # and nothing else prints there: the middle of each edge's bleed is blank
+            # Each corner outside the trim holds the two strokes of a mark along the trim lines,
+            # and only with --marks.
+            for x, y in ((0, 0), (w - bleed, 0), (0, h - bleed), (w - bleed, h - bleed)):
+                assert (_dark(image, (x, y, x + bleed, y + bleed)) > 0) == marks, (pdf.name, number, x, y)
+            # Nothing else prints in the bleed: the middle of each edge is blank.
             for box in ((w // 2 - 40, 0, w // 2 + 40, bleed - 2), (0, h // 2 - 40, bleed - 2, h // 2 + 40)):
                 assert _dark(image, box) == 0
 
@@ -276,6 +281,20 @@ def test_the_timeline_is_drawn_to_the_text_width() -> None:
         widths[size] = float(re.search(r'class="timeline-figure" style="[^"]*\bwidth: ([\d.]+)mm', html).group(1))  # type: ignore[union-attr]
         assert widths[size] <= paper.page(size, "print").text_width
     assert widths["A4"] == render.TIMELINE_WIDTH_MM and widths["A5"] < widths["B5"] < widths["A4"]
+
+
+def test_the_running_title_is_cut_to_the_head_of_smaller_paper() -> None:
+    from dossier.errors import Location
+    from dossier.model import Dossier, Text
+
+    title = "The Svalbard Treaty of 1920 and the Equal Rights of the Parties in the Archipelago: Fisheries, Mining and Research"
+    heads = {}
+    for size in ("A4", "A5"):
+        d = Dossier(root=Path("."), title=Text(title, Location("dossier.yaml", 1, 1)), paper=size)
+        heads[size] = render.running_title(d)
+    assert heads["A4"].endswith("…") and heads["A5"].endswith("…")
+    share = paper.page("A5").text_width / paper.page("A4").text_width
+    assert len(heads["A5"]) <= render.RUNNING_TITLE_WIDTH * share < len(heads["A4"])
 
 
 def test_unknown_paper_size_is_refused_where_written(dossier_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
