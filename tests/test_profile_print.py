@@ -8,14 +8,19 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pikepdf
 import pytest
-from PIL import Image
 
 from dossier import build, paper, render
 from dossier.cli import main
 from dossier.profiles import Profile
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# pikepdf and Pillow are imported where used, not at collection: test_ceilings measures the
+# peak memory of a process forked from pytest's, which a 17 MB import at collection would add to.
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = Path(__file__).parent / "fixtures" / "small"
@@ -98,6 +103,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _boxes(pdf: Path) -> list[dict[str, list[float]]]:
+    import pikepdf
     with pikepdf.open(pdf) as doc:
         return [{k: [float(v) for v in page.obj[k]] for k in ("/MediaBox", "/TrimBox", "/BleedBox")} for page in doc.pages]
 
@@ -106,6 +112,7 @@ def _boxes(pdf: Path) -> list[dict[str, list[float]]]:
 
 
 def test_bleed_gives_trim_and_bleed_boxes_around_the_paper(print_pdf: Path, example_pdf: Path) -> None:
+    import pikepdf
     bleed = float(BLEED.removesuffix("mm")) * MM
     with pikepdf.open(example_pdf) as doc:
         a4 = [float(v) for v in doc.pages[0].mediabox]
@@ -134,6 +141,7 @@ def bleed_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_marks_draw_crop_marks_in_the_bleed(print_pdf: Path, bleed_only: Path, tmp_path: Path) -> None:
+    from PIL import Image
     dpi = 200
     bleed = round(float(BLEED.removesuffix("mm")) / 25.4 * dpi)
     for pdf, marks in ((print_pdf, True), (bleed_only, False)):
@@ -193,6 +201,7 @@ def test_text_block_is_mirrored_on_facing_pages(print_pdf: Path) -> None:
 
 
 def test_every_section_opens_on_a_right_hand_page(print_pdf: Path, example_pdf: Path) -> None:
+    import pikepdf
     with pikepdf.open(print_pdf) as doc, doc.open_outline() as outline:
         starts = {item.title: doc.pages.index(pikepdf.Page(item.destination[0])) + 1 for item in outline.root}
         count = len(doc.pages)
@@ -204,6 +213,7 @@ def test_every_section_opens_on_a_right_hand_page(print_pdf: Path, example_pdf: 
 
 
 def test_blank_pages_carry_no_head_or_foot(print_pdf: Path) -> None:
+    import pikepdf
     sizes, found = words(print_pdf)
     pages = {n: [w for w in found if w.page == n] for n in range(1, len(sizes) + 1)}
     blank = [n for n, ws in pages.items() if not ws]
@@ -253,6 +263,7 @@ def test_a_long_address_breaks_inside_the_text_block(linked: dict[str, Path]) ->
 
 @pytest.mark.parametrize("which", ["a5", "letter"])
 def test_paper_size_and_nothing_outside_the_text_block(which: str, a5_pdf: Path, linked: dict[str, Path]) -> None:
+    import pikepdf
     pdf, name = (a5_pdf, "A5") if which == "a5" else (linked["print"], "letter")
     _css, width_mm, height_mm = paper.SIZES[name.lower()]
     geometry = paper.page(name, "print")
