@@ -88,7 +88,7 @@ def test_uncited_entry_is_a_warning_at_the_entry(dossier_copy: Path) -> None:
 
 def test_all_errors_of_a_run_are_reported_together(dossier_copy: Path) -> None:
     (dossier_copy / "chronology.yaml").write_text("- date: 1956-02-30\n  title: a\n- title: b\n")
-    (dossier_copy / "dossier.yaml").write_text("title: T\npaper: A5\n")
+    (dossier_copy / "dossier.yaml").write_text("title: T\npaper: A3\n")
     with pytest.raises(DossierError) as info:
         prepare(dossier_copy)
     lines = [str(p) for p in info.value.problems]

@@ -58,8 +58,11 @@ def test_lang_span(dossier_copy: Path) -> None:
 def test_internal_link_and_web_link(dossier_copy: Path) -> None:
     html = _summary_html(dossier_copy, "[Art. 1](#art1), [home](https://example.org), [mail](mailto:a@b.org)")
     assert '<a class="xref" href="#art1">Art. 1</a>' in html
-    assert '<a class="url" href="https://example.org">home</a>' in html
-    assert '<a class="url" href="mailto:a@b.org">mail</a>' in html
+    # the address a printed copy shows after a link whose text is not the address itself
+    assert '<a class="url" href="https://example.org" data-address="https://example.org">home</a>' in html
+    assert '<a class="url" href="mailto:a@b.org" data-address="a@b.org">mail</a>' in html
+    html = _summary_html(dossier_copy, "[example.org](https://www.example.org/), <https://example.org/a>")
+    assert "data-address" not in html
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from . import paper as paper_sizes
 from .dates import DateValue, parse_date
 from .errors import Location, Report
 from .load import SourceFile, kind, location
@@ -41,7 +42,7 @@ LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 THEME_IDS = ("contents", "positions")  # anchors the default theme sets itself
 THEME_ID_PREFIXES = ("ref-", "interp-", "cite-")  # bibliography entries, unnamed interpretations, citations
 LINE_MAX = 500  # characters of a one-line field (a title, a party): more is a mistake, and slow to lay out
-PAPERS = {"a4": "A4", "letter": "letter"}
+PAPERS = {key: css for key, (css, _w, _h) in paper_sizes.SIZES.items()}  # A4, A5, B5, letter, legal
 
 
 @dataclass
@@ -420,7 +421,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
         if paper.value.lower() in PAPERS:
             d.paper = PAPERS[paper.value.lower()]
         else:
-            r.error(paper.node, f"paper: '{paper.value}' is not a paper size, expected A4 or letter")
+            r.error(paper.node, f"paper: '{paper.value}' is not a paper size, expected one of {paper_sizes.names()}")
     d.series = r.text(m.get("series"), "series")
     d.number = r.text(m.get("number"), "number")
     d.disclaimer = r.rich(m.get("disclaimer"), "disclaimer", "inline")

@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import view, words
+from . import paper, view, words
 from .dates import DateValue, format_date
 from .errors import DossierError, Location, display
 from .model import SECTIONS, Dossier
@@ -29,22 +29,24 @@ from .richtext import Formatted
 from .template_sandbox import ThemeSandbox
 
 THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
-TIMELINE_WIDTH_MM = 160.0  # fits the text block of A4 and US Letter in the default theme
-RUNNING_TITLE_WIDTH = 76  # columns (a CJK character counts two) that fit the running head on one line
+TIMELINE_WIDTH_MM = 160.0  # the timeline's width at most; never wider than the page's text block
+RUNNING_TITLE_WIDTH = 76  # columns (a CJK character counts two) that fit the running head of A4 on one line
 
 
 def running_title(d: Dossier) -> str:
-    """The title in the running head: `short_title`, else `title`, cut at a word before it wraps."""
+    """The title in the running head: `short_title`, else `title`, cut at a word before it wraps
+    (on A4 at RUNNING_TITLE_WIDTH columns, on other paper at as many as its text width holds)."""
     import unicodedata
 
     if d.short_title is not None:
         return d.short_title.value
+    columns = int(RUNNING_TITLE_WIDTH * min(1.0, paper.page(d.paper).text_width / paper.page("A4").text_width))
     title = " ".join(d.title.value.split())
     widths = [2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in title]
-    if sum(widths) <= RUNNING_TITLE_WIDTH:
+    if sum(widths) <= columns:
         return title
     end, used = 0, 0
-    while used + widths[end] <= RUNNING_TITLE_WIDTH - 1:
+    while used + widths[end] <= columns - 1:
         used += widths[end]
         end += 1
     cut = title.rfind(" ", 0, end + 1)
@@ -101,8 +103,9 @@ def render_html(
     profile: Profile | None = None,
 ) -> tuple[str, str]:
     """The whole briefing as one HTML document, and its stylesheet (`style.css`), for a
-    profile (standard, print, email, archive): templates see `profile` (its name) and
-    `profile_options` (bleed_mm, marks, max_size)."""
+    profile (standard, print, email, archive): templates see `profile` (its name),
+    `profile_options` (bleed_mm, marks, max_size) and `page`, the paper's geometry in mm
+    (size, width, height, top, bottom, inside, outside, text_width, cover_*; paper.py)."""
     profile = profile or Profile()
     language = d.language
 
@@ -142,13 +145,15 @@ def render_html(
         fill=words.fill, css_content=words.css_content,
     ))
     theme_words = words.theme_words(dirs, language)
+    geometry = paper.page(d.paper, profile.name)
     timeline = Markup("")
     if "chronology" in d.sections and d.chronology:
         from .timeline import TimelineEvent, timeline_html
 
         # timeline_html escapes every label; the overlays make its events links in the PDF.
         events = [TimelineEvent(e.date, e.title.value, e.id) for e in d.chronology]
-        timeline = Markup(timeline_html(events, TIMELINE_WIDTH_MM, language))
+        width = min(TIMELINE_WIDTH_MM, geometry.text_width)  # an SVG does not reflow: drawn to fit
+        timeline = Markup(timeline_html(events, width, language))
     context: dict[str, Any] = {  # plain data only (see view.py): templates are code
         "timeline": timeline,
         "d": view.dossier_view(d),
@@ -161,11 +166,12 @@ def render_html(
         "cited_on": view.frozen(cited_on or {}),
         "profile": profile.name,
         "profile_options": view.frozen(profile.options),
+        "page": view.frozen(geometry.css()),
     }
     try:
         html = env.get_template("base.html").render(context)
         css = env.get_template("style.css").render(context)
-        return html, css + f"\n@page {{ size: {d.paper}; }}\n"
+        return html, css + page_options(d.paper, profile)
     except jinja2.TemplateSyntaxError as exc:
         raise DossierError.at(
             _template_location(exc.filename or exc.name or "?", exc.lineno),
@@ -187,6 +193,19 @@ def render_html(
         else:
             message = f"template error: {exc}"
         raise DossierError.at(_template_location(file, line), message) from None
+
+
+def page_options(size: str, profile: Profile) -> str:
+    """The CSS of what the command line and dossier.yaml decide, not the theme: the paper size,
+    and in print the bleed and crop marks. Appended after the theme's style.css (the default or
+    a dossier's own), so it holds whatever that sets. WeasyPrint makes the page box the TrimBox
+    and the bleed around it the MediaBox; without --bleed, `--marks` gets WeasyPrint's 6 pt."""
+    rules = [f"size: {size};"]
+    if profile.bleed_mm:
+        rules.append(f"bleed: {profile.bleed_mm:g}mm;")
+    if profile.marks:
+        rules.append("marks: crop;")
+    return "\n@page { " + " ".join(rules) + " }\n"
 
 
 def _formatted(html: dict[str, Markup], key: str, what: str) -> Markup:

@@ -315,6 +315,18 @@ def _first_inlines(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return []
 
 
+def _address(target: str, text: str) -> str:
+    """`data-address` of a web link whose text is not its address, for a theme to print the
+    address where a reader cannot follow the link (the print profile); none where the text
+    already is the address (`<https://…>`, a bibliography URL), however it is spelt."""
+    address = target[len("mailto:"):] if target.lower().startswith("mailto:") else target
+
+    def bare(s: str) -> str:
+        return re.sub(r"(?i)^(https?://|mailto:)?(www\.)?", "", s.strip()).rstrip("/").lower()
+
+    return "" if bare(address) == bare(text) else f' data-address="{escape(address)}"'
+
+
 def _attr_html(ident: str = "", classes: Iterable[str] = (), lang: str | None = None) -> str:
     parts = []
     if ident:
@@ -676,7 +688,7 @@ class _Renderer:
                 if not self.citeproc:
                     self.error(target, f"link target '{target}' has no address, expected e.g. https://example.org/ or mailto:name@example.org")
                 return text
-            return f'<a class="url" href="{escape(target)}">{text}</a>'
+            return f'<a class="url" href="{escape(target)}"{_address(target, self.plain_text(content))}>{text}</a>'
         if not self.citeproc:  # (a link citeproc made of an entry's URL is refused where the entry is checked)
             self.error(target, f"link target '{target}' is not allowed, expected #id, http:, https: or mailto:")
         return text
