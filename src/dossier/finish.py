@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .pdftags import DocMeta
 from .profiles import Profile
 
 
@@ -26,13 +27,18 @@ class Job:
     epoch: int = 0  # seconds since 1970 (UTC) for every date written into the file
     root: Path = Path(".")  # the dossier folder
     theme_dirs: tuple[Path, ...] = ()
+    meta: DocMeta = field(default_factory=DocMeta)  # title, authors, … for the XMP and document information
+    targets: tuple[tuple[str, str], ...] = ()  # (id, what a link to it goes to) for links' alternative text
 
 
 def finish(pdf: bytes, job: Job) -> bytes:
     """Run the profile's passes on the PDF and write it deterministically."""
     import pikepdf
 
+    from .pdftags import tag
+
     with pikepdf.open(io.BytesIO(pdf)) as doc:
+        tag(doc, job.meta, job.epoch, dict(job.targets))
         out = io.BytesIO()
         doc.save(
             out,
