@@ -396,3 +396,20 @@ def test_timeline_alt_in_the_dossiers_language(language: str, count: int, word: 
     alt = timeline_alt(d, words.theme_words([ROOT / "templates"], language))
     assert str(count) in alt and word in alt
     assert [alt.find(f"Event {i}") for i in range(count)] == sorted(alt.find(f"Event {i}") for i in range(count))
+
+
+def test_a_standards_identification_in_weasyprints_xmp_is_kept() -> None:
+    """The archive profile's PDF/A identification, written by WeasyPrint's `pdf_variant`, stays in
+    the one packet the pass writes."""
+    import io
+
+    from weasyprint import HTML
+
+    from dossier.pdftags import DocMeta, tag
+
+    raw = HTML(string="<html lang=en><title>X</title><p>Text</p>").write_pdf(pdf_variant="pdf/a-3u", pdf_tags=True)
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        tag(pdf, DocMeta(title="X"), 0, {})
+        assert pdf.Root.Metadata.read_bytes().count(b"<rdf:RDF") == 1
+        meta = pdf.open_metadata()
+        assert (meta["pdfaid:part"], meta["pdfaid:conformance"], meta["dc:title"]) == ("3", "U", "X")
