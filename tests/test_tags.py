@@ -413,3 +413,18 @@ def test_a_standards_identification_in_weasyprints_xmp_is_kept() -> None:
         assert pdf.Root.Metadata.read_bytes().count(b"<rdf:RDF") == 1
         meta = pdf.open_metadata()
         assert (meta["pdfaid:part"], meta["pdfaid:conformance"], meta["dc:title"]) == ("3", "U", "X")
+
+
+def test_language_changes_are_declared(tagged: tuple[Path, Path]) -> None:
+    """Text marked with another language (`[Шпицберген]{lang=ru}`, a Japanese original) is in an
+    element with that `/Lang`, so a screen reader switches voice."""
+    with _open(tagged[1]) as pdf:
+        langs = {str(e.Lang) for e in Tree(pdf).order if "/Lang" in e}
+    assert {"ru", "ja"} <= langs
+    assert all(re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*", lang) for lang in langs)
+
+
+def test_no_empty_grouping_elements(tagged: tuple[Path, Path]) -> None:
+    with _open(tagged[1]) as pdf:
+        empty = [_s(e) for e in Tree(pdf).order if _s(e) in ("Div", "Span", "NonStruct", "P", "Sect") and not _kids(e)]
+    assert empty == []

@@ -30,14 +30,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pikepdf
 
-__all__ = ["DocMeta", "tag", "xmp", "xmp_description"]
+__all__ = ["DocMeta", "languages_declared", "tag", "xmp", "xmp_description"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def tag(doc: pikepdf.Pdf, meta: DocMeta, epoch: int, targets: Mapping[str, str])
         tree.artifacts()
         tree.links(targets)
         tree.scopes()
+        tree.prune()
         tree.save()
         for page in doc.pages:
             if "/Annots" in page.obj:
@@ -74,6 +76,41 @@ def tag(doc: pikepdf.Pdf, meta: DocMeta, epoch: int, targets: Mapping[str, str])
     stream.Type = pikepdf.Name.Metadata
     stream.Subtype = pikepdf.Name.XML
     root.Metadata = doc.make_indirect(stream)
+
+
+@contextmanager
+def languages_declared() -> Iterator[None]:
+    """While WeasyPrint writes a tagged PDF: the structure element of every HTML element with a
+    `lang` attribute gets `/Lang` (a `[歯舞群島]{lang=ja}` span, a Japanese original), so a screen
+    reader switches voice; WeasyPrint 70 declares the document's language only.
+
+    This wraps WeasyPrint's own tree builder (`weasyprint.pdf.tags._build_box_tree`, which yields
+    the element it makes for each box) for the duration: the element objects are WeasyPrint's,
+    and the wrapper only adds a key to them. Without that function (another WeasyPrint), nothing
+    is changed."""
+    try:
+        from weasyprint.formatting_structure import boxes
+        from weasyprint.pdf import tags as weasy_tags
+
+        original = weasy_tags._build_box_tree  # noqa: SLF001 - see above
+        import pydyf
+    except (ImportError, AttributeError):
+        yield
+        return
+
+    def build(box: Any, *rest: Any) -> Iterator[Any]:
+        own = box.element is not None and box.element_tag not in ("html", "body") and not isinstance(box, boxes.PageBox)
+        lang = box.element.get("lang") if own else None
+        for element in original(box, *rest):
+            if lang and "Lang" not in element:
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    weasy_tags._build_box_tree = build  # noqa: SLF001
+    try:
+        yield
+    finally:
+        weasy_tags._build_box_tree = original  # noqa: SLF001
 
 
 # The structure tree ----------------------------------------------------------------------
@@ -221,6 +258,19 @@ class _Tree:
                         attributes = cell.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
                     attributes.Scope = scope
 
+    def prune(self) -> None:
+        """Grouping elements with nothing in them (WeasyPrint's element for the zero-size block
+        that carries the running title's string) leave the tree."""
+        while True:
+            inside = self.reachable()
+            empty = {e.objgen for e in inside.values() if e.get("/S") in _PRUNABLE and not _kids(e) and "/Alt" not in e}
+            if not empty:
+                return
+            for element in [self.root, *inside.values()]:
+                kids = _kids(element)
+                if any(_is_element(k) and k.objgen in empty for k in kids):
+                    element.K = pikepdf.Array([k for k in kids if not (_is_element(k) and k.objgen in empty)])
+
     def save(self) -> None:
         """The parent tree back as one flat number tree, in key order."""
         nums = pikepdf.Array()
@@ -229,6 +279,9 @@ class _Tree:
             nums.append(self.parents[key])
         self.root.ParentTree = self.doc.make_indirect(pikepdf.Dictionary(Nums=nums))
         self.root.ParentTreeNextKey = (max(self.parents) + 1) if self.parents else 0
+
+
+_PRUNABLE = ("/Div", "/Span", "/NonStruct", "/P", "/Part", "/Art", "/Sect")
 
 
 def _describe(annot: Any, targets: Mapping[str, str]) -> str:
