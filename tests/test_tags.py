@@ -428,3 +428,17 @@ def test_no_empty_grouping_elements(tagged: tuple[Path, Path]) -> None:
     with _open(tagged[1]) as pdf:
         empty = [_s(e) for e in Tree(pdf).order if _s(e) in ("Div", "Span", "NonStruct", "P", "Sect") and not _kids(e)]
     assert empty == []
+
+
+def test_footnotes_are_notes_with_ids(tagged: tuple[Path, Path]) -> None:
+    """Each footnote of the content (`^[…]`; a note split over pages is one part per page) is a
+    `Note` with its own `/ID` and its text inside."""
+    src, path = tagged
+    written = sum(f.read_text(encoding="utf-8").count("^[") for f in src.glob("*.yaml"))
+    with _open(path) as pdf:
+        notes = Tree(pdf).of("Note")
+        ids = [str(n.get("/ID", "")) for n in notes]
+        assert written > 0
+        assert len(notes) >= written
+        assert len(set(ids)) == len(ids) and "" not in ids
+        assert all(any(_element(k) and _s(k) == "Span" for k in _kids(n)) for n in notes)

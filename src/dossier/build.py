@@ -12,14 +12,17 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from . import cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report, display
-from .pdftags import DocMeta
 from .profiles import Profile
 from .sandbox import Limits, run_limited, stage, time_limit
+
+if TYPE_CHECKING:
+    from .finish import DocMeta
 
 CONTENT_FILES = model.CONTENT_FILES
 
@@ -317,6 +320,7 @@ def _described(p: Prepared) -> tuple[DocMeta, tuple[tuple[str, str], ...]]:
     """What the tagged PDF says about the briefing (its XMP) and about each link target (the
     alternative text of links to it): plain data for the finishing step."""
     from .dates import format_date
+    from .finish import DocMeta
     from .words import theme_words
 
     d = p.dossier

@@ -15,8 +15,20 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .pdftags import DocMeta
 from .profiles import Profile
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What the XMP and the document information say about the briefing (plain data)."""
+
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    language: str = "en"
+    subtitle: str = ""
+    edition: str = ""  # ISO date of the edition, or ""
+    version: str = ""
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,7 @@ def finish(pdf: bytes, job: Job) -> bytes:
     from .pdftags import tag
 
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        tag(doc, job.meta, job.epoch, dict(job.targets))
+        tag(doc, job.meta, job.epoch, dict(job.targets))  # accessible tags and XMP (pdftags.py)
         out = io.BytesIO()
         doc.save(
             out,

@@ -32,26 +32,14 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pikepdf
 
+from .finish import DocMeta
+
 __all__ = ["DocMeta", "languages_declared", "tag", "xmp", "xmp_description"]
-
-
-@dataclass(frozen=True)
-class DocMeta:
-    """What the XMP and the document information say about the briefing (plain data)."""
-
-    title: str = ""
-    authors: tuple[str, ...] = ()
-    language: str = "en"
-    subtitle: str = ""
-    edition: str = ""  # ISO date of the edition, or ""
-    version: str = ""
-    keywords: tuple[str, ...] = ()
 
 
 def tag(doc: pikepdf.Pdf, meta: DocMeta, epoch: int, targets: Mapping[str, str]) -> None:
@@ -82,7 +70,8 @@ def tag(doc: pikepdf.Pdf, meta: DocMeta, epoch: int, targets: Mapping[str, str])
 def languages_declared() -> Iterator[None]:
     """While WeasyPrint writes a tagged PDF: the structure element of every HTML element with a
     `lang` attribute gets `/Lang` (a `[歯舞群島]{lang=ja}` span, a Japanese original), so a screen
-    reader switches voice; WeasyPrint 70 declares the document's language only.
+    reader switches voice (WeasyPrint 70 declares the document's language only); and each
+    footnote in a page's footnote area is a `Note` with an `/ID` (WeasyPrint makes it a `Span`).
 
     This wraps WeasyPrint's own tree builder (`weasyprint.pdf.tags._build_box_tree`, which yields
     the element it makes for each box) for the duration: the element objects are WeasyPrint's,
@@ -98,12 +87,21 @@ def languages_declared() -> Iterator[None]:
         yield
         return
 
+    notes: set[int] = set()  # the boxes of footnote bodies: the children of a footnote area
+    count = [0]
+
     def build(box: Any, *rest: Any) -> Iterator[Any]:
         own = box.element is not None and box.element_tag not in ("html", "body") and not isinstance(box, boxes.PageBox)
         lang = box.element.get("lang") if own else None
+        if isinstance(box, boxes.FootnoteAreaBox):
+            notes.update(id(child) for child in box.children)
         for element in original(box, *rest):
             if lang and "Lang" not in element:
                 element["Lang"] = pydyf.String(lang)
+            if id(box) in notes and element.get("S") in ("/Span", "/NonStruct", "/P", "/Div"):
+                count[0] += 1  # a footnote: a Note, with the unique ID PDF/UA wants
+                element["S"] = "/Note"
+                element["ID"] = pydyf.String(f"note-{count[0]}")
             yield element
 
     weasy_tags._build_box_tree = build  # noqa: SLF001
