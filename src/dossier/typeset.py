@@ -141,7 +141,7 @@ def typeset(
     from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    from .pdftags import languages_declared
+    from .pdftags import tagged_at_source
 
     render_options, write_options = _options(profile or Profile())
     fetcher = _fetcher_class()([root / "assets", *theme_dirs])
@@ -175,7 +175,7 @@ def typeset(
             # name the long ones (those split into parts), not their victims.
             parts = {ident for ident in split if f'footnote-cont" data-note="{ident}"' in html}
             raise _too_tall([o for o in overflowing if o[1] in parts] or overflowing)
-        with languages_declared():  # /Lang on every element with a lang attribute
+        with tagged_at_source():  # /Lang from lang attributes, footnotes as Note
             pdf = document.write_pdf(**write_options)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
