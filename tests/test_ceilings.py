@@ -156,7 +156,9 @@ def test_reading_runs_under_the_memory_ceiling_not_in_the_parent(dossier_copy: P
     probe = (
         "import resource, sys; from pathlib import Path; from dossier.build import check; from dossier.sandbox import Limits\n"
         "try:\n    check(Path(sys.argv[1]), Limits(seconds=60, memory_mib=128))\nexcept Exception as e:\n    print(e)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        # VmHWM, the peak of this process's own memory: ru_maxrss would also count the pytest
+        # process that forked it (Linux keeps the larger of the two across exec).
+        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) // 1024)\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe, str(dossier_copy)], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -19,6 +20,9 @@ from . import cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
 from .sandbox import Limits, run_limited, stage, time_limit
+
+if TYPE_CHECKING:
+    from .finish import DocMeta
 
 CONTENT_FILES = model.CONTENT_FILES
 
@@ -313,7 +317,45 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     stage("typesetting")
     pdf = typeset(html, css, root, p.theme_dirs, profile, epoch, second_pass)
     stage("finishing the PDF")
-    return finish(pdf, Job(profile, epoch or 0, root, tuple(p.theme_dirs))), p.report
+    meta, targets = _described(p)
+    return finish(pdf, Job(profile, epoch or 0, root, tuple(p.theme_dirs), meta, targets)), p.report
+
+
+def _described(p: Prepared) -> tuple[DocMeta, tuple[tuple[str, str], ...]]:
+    """What the tagged PDF says about the briefing (its XMP) and about each link target (the
+    alternative text of links to it): plain data for the finishing step."""
+    from .dates import format_date
+    from .finish import DocMeta
+    from .words import theme_words
+
+    d = p.dossier
+    meta = DocMeta(
+        title=d.title.value,
+        authors=tuple(a.name.value for a in d.authors),
+        language=d.language,
+        subtitle=d.subtitle.value if d.subtitle else "",
+        edition=d.edition.start.iso() if d.edition else "",
+        version=d.version.value if d.version else "",
+        keywords=tuple(k.value for k in d.keywords),
+    )
+    words = theme_words(p.theme_dirs, d.language)
+    targets = {s: words[s] for s in d.sections if s in words}
+    targets["positions"] = words["positions"]
+    for e in d.chronology:
+        if e.id:
+            targets[e.id] = f"{format_date(e.date, d.language)}: {e.title.value}"
+    targets.update((x.id, x.document.value) for x in d.excerpts)
+    for n, i in enumerate(d.interpretations, 1):
+        targets[i.id or f"interp-{n}"] = i.party.value
+    targets.update((q.id, q.text.value) for q in d.questions)
+    for key, html in p.formatted.bibliography:
+        targets[f"ref-{key}"] = _shortened(html.striptags())
+    return meta, tuple(targets.items())
+
+
+def _shortened(text: str, limit: int = 200) -> str:
+    """At most `limit` characters, cut at a word with '…'."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def check(root: Path, limits: Limits | None = None, profile: Profile | None = None) -> Report:

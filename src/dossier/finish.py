@@ -19,6 +19,19 @@ from .profiles import Profile
 
 
 @dataclass(frozen=True)
+class DocMeta:
+    """What the XMP and the document information say about the briefing (plain data)."""
+
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    language: str = "en"
+    subtitle: str = ""
+    edition: str = ""  # ISO date of the edition, or ""
+    version: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Job:
     """What the finishing passes need to know besides the PDF itself: plain data only."""
 
@@ -26,6 +39,8 @@ class Job:
     epoch: int = 0  # seconds since 1970 (UTC) for every date written into the file
     root: Path = Path(".")  # the dossier folder
     theme_dirs: tuple[Path, ...] = ()
+    meta: DocMeta = field(default_factory=DocMeta)  # title, authors, … for the XMP and document information
+    targets: tuple[tuple[str, str], ...] = ()  # (id, what a link to it goes to) for links' alternative text
 
 
 def finish(pdf: bytes, job: Job) -> bytes:
@@ -33,9 +48,11 @@ def finish(pdf: bytes, job: Job) -> bytes:
     import pikepdf
 
     from . import pdffonts, pdfslim
+    from .pdftags import tag
 
     email = job.profile.name == "email"
     with pikepdf.open(io.BytesIO(pdf)) as doc:
+        tag(doc, job.meta, job.epoch, dict(job.targets))  # accessible tags and XMP (pdftags.py)
         pdffonts.resubset(doc)  # every profile: fonts cut down to the glyphs shown
         if email:
             pdfslim.slim(doc)  # the same pages in fewer bytes

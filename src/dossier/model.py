@@ -181,6 +181,7 @@ class Dossier:
     backrefs: bool = False
     edition: DateValue | None = None
     version: Text | None = None
+    keywords: list[Text] = field(default_factory=list)  # extension: the PDF's subject keywords (XMP dc:subject)
     authors: list[Author] = field(default_factory=list)
     organisation: Text | None = None
     marking: Text | None = None
@@ -378,7 +379,7 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     allowed = (
         "title", "subtitle", "short_title", "edition", "version", "language", "authors", "organisation", "marking",
         "summary", "key_facts", "citation_style", "paper", "sections",
-        "series", "number", "disclaimer", "questions", "names", "bibliography", "backrefs",
+        "series", "number", "disclaimer", "questions", "names", "bibliography", "backrefs", "keywords",
     )
     m = r.mapping(node, "dossier.yaml", allowed, ("title",))
     if m is None:
@@ -457,6 +458,9 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
             d.backrefs = backrefs.value == "true"
         else:
             r.error(backrefs.node, f"backrefs: '{backrefs.value}' is not true or false, expected true or false")
+    for item in r.items(m.get("keywords"), "keywords"):
+        if (keyword := r.line(item, "keyword")) is not None:
+            d.keywords.append(keyword)
     d.sections = _sections(r, m.get("sections"), docs, d)
 
     if "chronology.yaml" in docs:

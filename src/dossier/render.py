@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -31,6 +32,22 @@ from .template_sandbox import ThemeSandbox
 THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
 TIMELINE_WIDTH_MM = 160.0  # the timeline's width at most; never wider than the page's text block
 RUNNING_TITLE_WIDTH = 76  # columns (a CJK character counts two) that fit the running head of A4 on one line
+
+
+def timeline_alt(d: Dossier, theme_words: Mapping[str, str]) -> str:
+    """The timeline's alternative text, in the dossier's language: how many events, their span
+    and each event in order (a screen reader cannot read the graphic's labels as a list)."""
+    language = d.language
+    events = "; ".join(
+        words.fill(theme_words["timeline_alt_event"], date=format_date(e.date, language), title=e.title.value).unescape()
+        for e in d.chronology
+    )
+    last = max(d.chronology, key=lambda e: (e.date.end or e.date.start).key)
+    return words.fill(
+        theme_words["timeline_alt"], count=len(d.chronology), events=events,
+        first=format_date(DateValue(d.chronology[0].date.start), language),
+        last=format_date(DateValue(last.date.end or last.date.start), language),
+    ).unescape()
 
 
 def running_title(d: Dossier) -> str:
@@ -153,7 +170,7 @@ def render_html(
         # timeline_html escapes every label; the overlays make its events links in the PDF.
         events = [TimelineEvent(e.date, e.title.value, e.id) for e in d.chronology]
         width = min(TIMELINE_WIDTH_MM, geometry.text_width)  # an SVG does not reflow: drawn to fit
-        timeline = Markup(timeline_html(events, width, language))
+        timeline = Markup(timeline_html(events, width, language, timeline_alt(d, theme_words)))
     context: dict[str, Any] = {  # plain data only (see view.py): templates are code
         "timeline": timeline,
         "d": view.dossier_view(d),

@@ -466,7 +466,8 @@ class _Renderer:
                 align = cell[1]["t"] if cell[1]["t"] != "AlignDefault" else (aligns[i] if i < len(aligns) else "AlignDefault")
                 style = {"AlignRight": " class=\"right\"", "AlignCenter": " class=\"center\""}.get(align, "")
                 span = f' colspan="{int(cell[3])}"' if cell[3] > 1 else ""
-                cells.append(f"<{tag}{style}{span}>{self.blocks(cell[4])}</{tag}>")
+                scope = ' scope="col"' if tag == "th" else ""  # a Markdown table's headers are its head rows
+                cells.append(f"<{tag}{scope}{style}{span}>{self.blocks(cell[4])}</{tag}>")
             return "<tr>" + "".join(cells) + "</tr>"
 
         parts = ["<table>"]

@@ -814,12 +814,14 @@ def _href(anchor: str) -> str:
     return "#" + _esc(_clean(anchor).replace(" ", ""))
 
 
-def _render(lay: Layout, language: str) -> str:
+def _render(lay: Layout, language: str, alt: str = "") -> str:
     w, h, ay = lay.width, lay.height, lay.axis_y
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(w)}mm" height="{_n(h)}mm" viewBox="0 0 {_n(w)} {_n(h)}" '
         f'class="timeline" role="img" xml:lang="{_esc(_clean(language))}" font-family="{FONT_FAMILY}" font-size="{_n(FONT_SIZE)}">'
     ]
+    if alt:
+        out.append(f"<title>{_esc(alt)}</title>")
     # Scaffolding: ticks, axis, breaks.
     has_months = bool(lay.month_ticks)
     year_len = 1.2 + LINE if has_months else 1.2
@@ -900,9 +902,10 @@ def _render(lay: Layout, language: str) -> str:
     return "\n".join(out)
 
 
-def timeline_svg(events: list[TimelineEvent], width_mm: float = 160.0, language: str = "en") -> str:
-    """The chronology as a standalone SVG string, `width_mm` wide, sized and drawn in mm."""
-    return _render(layout(events, width_mm, language), language)
+def timeline_svg(events: list[TimelineEvent], width_mm: float = 160.0, language: str = "en", alt: str = "") -> str:
+    """The chronology as a standalone SVG string, `width_mm` wide, sized and drawn in mm; `alt`
+    is its `<title>`, which WeasyPrint writes as the figure's alternative text (`/Alt`)."""
+    return _render(layout(events, width_mm, language), language, alt)
 
 
 def link_areas(lay: Layout) -> list[tuple[str, Box]]:
@@ -920,7 +923,7 @@ def link_areas(lay: Layout) -> list[tuple[str, Box]]:
     return areas
 
 
-def timeline_html(events: list[TimelineEvent], width_mm: float = 160.0, language: str = "en") -> str:
+def timeline_html(events: list[TimelineEvent], width_mm: float = 160.0, language: str = "en", alt: str = "") -> str:
     """The SVG in a box with transparent HTML links over anchored marks and labels.
 
     WeasyPrint 70 makes no PDF links from `<a>` inside SVG; these overlays make the graphic's
@@ -928,7 +931,7 @@ def timeline_html(events: list[TimelineEvent], width_mm: float = 160.0, language
     """
     lay = layout(events, width_mm, language)
     out = [f'<div class="timeline-figure" style="position: relative; width: {_n(lay.width)}mm; height: {_n(lay.height)}mm">']
-    out.append(_render(lay, language).replace("<svg ", '<svg style="display: block" ', 1))
+    out.append(_render(lay, language, alt).replace("<svg ", '<svg style="display: block" ', 1))
     for anchor, b in link_areas(lay):
         out.append(
             f'<a href="{_href(anchor)}" style="position: absolute; display: block; left: {_n(b.x)}mm; top: {_n(b.y)}mm; '

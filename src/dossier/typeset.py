@@ -148,6 +148,8 @@ def typeset(
     from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError
 
+    from .pdftags import tagged_at_source
+
     render_options, write_options = _options(profile or Profile())
     fetcher = _fetcher_class()([root / "assets", *theme_dirs])
     handler = _Collect()
@@ -180,7 +182,8 @@ def typeset(
             # name the long ones (those split into parts), not their victims.
             parts = {ident for ident in split if f'footnote-cont" data-note="{ident}"' in html}
             raise _too_tall([o for o in overflowing if o[1] in parts] or overflowing)
-        pdf = document.write_pdf(**write_options)
+        with tagged_at_source():  # /Lang from lang attributes, footnotes as Note
+            pdf = document.write_pdf(**write_options)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise DossierError.at(Location(_css_file(theme_dirs), 1, 1), f"typesetting stopped: {cause}") from None
