@@ -56,8 +56,17 @@ def _tj(array: Any) -> bytes:
                 parts[-1] += value
             else:
                 parts.append(value)
-    out = [_literal(p) if isinstance(p, bytes) else _number(p) for p in parts]
-    return b"[" + b"".join(o for o in out if o != b"0") + b"] TJ"
+    joined: list[bytes] = []  # a sum that rounds to zero moves nothing: the strings around it join
+    for part in parts:
+        if isinstance(part, float):
+            number = _number(part)
+            if number != b"0":
+                joined.append(number)
+        elif joined and joined[-1].startswith(b"("):
+            joined[-1] = joined[-1][:-1] + _literal(part)[1:]
+        else:
+            joined.append(_literal(part))
+    return b"[" + b"".join(joined) + b"] TJ"
 
 
 def _tm(operands: Any) -> bytes:
