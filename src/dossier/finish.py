@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archive import Attachment, attach
 from .profiles import Profile
 
 
@@ -26,6 +27,7 @@ class Job:
     epoch: int = 0  # seconds since 1970 (UTC) for every date written into the file
     root: Path = Path(".")  # the dossier folder
     theme_dirs: tuple[Path, ...] = ()
+    attachments: tuple[Attachment, ...] = ()  # archive: the files to embed (archive.collect)
 
 
 def finish(pdf: bytes, job: Job) -> bytes:
@@ -33,6 +35,8 @@ def finish(pdf: bytes, job: Job) -> bytes:
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf)) as doc:
+        if job.attachments:
+            attach(doc, job.attachments, job.epoch)
         out = io.BytesIO()
         doc.save(
             out,
