@@ -163,7 +163,7 @@ def _pandoc_version() -> str:
 
 def fonts_used(document: Any) -> list[dict[str, object]]:
     """The font files WeasyPrint drew with (after `write_pdf`, which fills `document.fonts`):
-    PostScript name, version and SHA-256 of each whole file, never its path."""
+    family, PostScript name, version and SHA-256 of each whole file, never its path."""
     from fontTools.ttLib import TTFont
     from weasyprint.text.fonts import get_hb_object_data
 
@@ -175,6 +175,7 @@ def fonts_used(document: Any) -> list[dict[str, object]]:
             continue
         names = TTFont(io.BytesIO(data), fontNumber=font.index, lazy=True)["name"]
         out[(digest, font.index)] = {
+            "family": str(font.family),
             "postscript_name": names.getDebugName(6), "version": names.getDebugName(5),
             "index": font.index, "sha256": digest, "size": len(data),
         }
