@@ -430,3 +430,27 @@ def test_verify_names_a_file_the_manifest_does_not_list(archive_pdf: Path, tmp_p
         archive.verify(bad)
     assert [p.message for p in exc.value.problems] == [
         "'extra.yaml' is attached but not in the manifest, expected only the files it lists"]
+
+
+def test_extract_overwrites_no_hard_link_even_with_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("precious\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.link(outside, out / "dossier.yaml")
+    pdf = hostile_pdf(tmp_path / "link.pdf", ["dossier.yaml"])
+    assert cli.main(["extract", "--force", str(pdf), str(out)]) == 1
+    assert "out/dossier.yaml:1:1: a file with another name (a hard link)" in capsys.readouterr().err
+    assert outside.read_text() == "precious\n"
+
+
+def test_extract_stops_a_decompression_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.attachments["big.yaml"] = pikepdf.AttachedFileSpec(pdf, b"0" * 100_000, filename="big.yaml")
+    pdf.save(tmp_path / "bomb.pdf")  # Flate-compressed: a few hundred bytes in the file
+    monkeypatch.setattr(archive, "MAX_BYTES", 50_000)
+    assert cli.main(["extract", str(tmp_path / "bomb.pdf"), str(tmp_path / "out")]) == 1
+    assert "bomb.pdf:1:1: attachment 'big.yaml' takes the attached files over" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

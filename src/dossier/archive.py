@@ -51,6 +51,8 @@ MIME = {  # what mimetypes does not know, or names differently across systems
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".md": "text/markdown", ".txt": "text/plain",
 }
 SUPPLEMENT_DIRS = ("templates", "theme", "styles")
+MAX_FILES = 10_000  # attachments extract and verify read at most
+MAX_BYTES = 2**30  # bytes they decompress at most, all files together
 
 
 @dataclass(frozen=True)
@@ -298,13 +300,41 @@ def read_attachments(archive: Path) -> list[tuple[str, bytes]]:
                 stream = ef.get("/F") if isinstance(ef, pikepdf.Dictionary) else None
                 if not isinstance(stream, pikepdf.Stream) or not isinstance(name, pikepdf.String):
                     raise DossierError.at(where, f"attachment '{name}' has no embedded file or no name, expected both")
-                out.append((str(name), stream.read_bytes()))
+                if len(out) >= MAX_FILES:
+                    raise DossierError.at(where, f"holds more than {MAX_FILES} attached files, expected a dossier's sources")
+                out.append((str(name), _decoded(stream, str(name), where, MAX_BYTES - sum(len(d) for _, d in out))))
 
         try:
             visit(names, 0)
         except pikepdf.PdfError as exc:
             raise DossierError.at(where, f"an attached file cannot be read ({exc}), expected an intact archive") from None
     return out
+
+
+def _decoded(stream: Any, name: str, where: Location, room: int) -> bytes:
+    """An attached file's bytes, decompressed no further than `room`: a small stream may inflate
+    to gigabytes (a decompression bomb). dossier writes them Flate-compressed or plain."""
+    import zlib
+
+    import pikepdf
+
+    filters = stream.get("/Filter", pikepdf.Array())
+    filters = [filters] if isinstance(filters, pikepdf.Name) else list(filters)
+    if filters not in ([], [pikepdf.Name.FlateDecode]) or "/DecodeParms" in stream:
+        raise DossierError.at(where, f"attachment '{name}' is encoded with {filters}, expected Flate-compressed or plain data")
+    raw = stream.read_raw_bytes()
+    if not filters:
+        data = raw
+    else:
+        inflate = zlib.decompressobj()
+        try:
+            data = inflate.decompress(raw, room + 1)
+        except zlib.error as exc:
+            raise DossierError.at(where, f"attachment '{name}' cannot be decompressed ({exc}), expected an intact archive") from None
+    if len(data) > room:
+        raise DossierError.at(where, f"attachment '{name}' takes the attached files over {MAX_BYTES // 2**20} MiB, "
+                                     "expected a dossier's sources")
+    return data
 
 
 def _name_problem(name: str) -> str | None:
@@ -363,6 +393,9 @@ def _plan(archive: Path, files: list[tuple[str, bytes]], folder: Path, force: bo
                 problems.append(Problem(Location(display(target), 1, 1), "a link or folder, expected a plain file (or nothing) to write to"))
             elif target.exists() and not force:
                 problems.append(Problem(Location(display(target), 1, 1), "exists, expected a new file (use --force to overwrite)"))
+            elif target.exists() and target.stat().st_nlink > 1:  # overwriting it would change the other name's file too
+                problems.append(Problem(Location(display(target), 1, 1), "a file with another name (a hard link), "
+                                                                        "expected a file of the folder's own to overwrite"))
         plan.append((target, data))
     if problems:
         raise DossierError(problems)
@@ -385,8 +418,11 @@ def extract(archive: Path, folder: Path, force: bool = False) -> list[str]:
                 step.mkdir()
             if step.is_symlink():  # made by someone else since the plan
                 raise DossierError.at(Location(display(step), 1, 1), "became a link while extracting, expected a folder")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
-        fd = os.open(target, flags, 0o644)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | (os.O_TRUNC if force else os.O_EXCL)
+        try:
+            fd = os.open(target, flags, 0o644)
+        except OSError as exc:  # made by someone else since the plan, or a name the file system refuses
+            raise DossierError.at(Location(display(target), 1, 1), f"cannot be written ({exc.strerror}), expected a new file") from None
         with os.fdopen(fd, "wb") as out:
             if not stat.S_ISREG(os.fstat(out.fileno()).st_mode):
                 raise DossierError.at(Location(display(target), 1, 1), "not a regular file, expected a file to write")

@@ -151,7 +151,7 @@ def typeset(
 
     `epoch` (see sourcedate.py) is the creation and modification date of the PDF, in its
     information dictionary and XMP alike; without it the PDF carries no date. `inspect` sees
-    the laid-out document before it is written (the archive reads the fonts used from it)."""
+    the document once it is written (the archive reads the fonts WeasyPrint drew with)."""
     from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError
 
