@@ -454,3 +454,21 @@ def test_extract_stops_a_decompression_bomb(tmp_path: Path, monkeypatch: pytest.
     assert cli.main(["extract", str(tmp_path / "bomb.pdf"), str(tmp_path / "out")]) == 1
     assert "bomb.pdf:1:1: attachment 'big.yaml' takes the attached files over" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_several_authors_are_one_dc_creator_entry_equal_to_the_info_author() -> None:
+    """PDF/A compares /Author (WeasyPrint joins the authors with ', ') with dc:creator as text."""
+    from weasyprint.pdf.metadata import DocumentMetadata
+
+    metadata = DocumentMetadata(title="T", authors=["Ann Able", "Ben Baker"])
+    archive.claim_pdfua(metadata)
+    xmp = metadata.generate_rdf_metadata("a", 3, "U").decode()
+    assert re.findall(r"<rdf:li>([^<]*)</rdf:li>", xmp) == ["Ann Able, Ben Baker"]
+    assert 'pdfaid:part="3"' in xmp and 'pdfuaid:part="1"' in xmp and xmp.count("<rdf:RDF") == 1
+
+
+def test_info_author_and_title_equal_their_xmp_entries(doc: pikepdf.Pdf) -> None:
+    xmp = doc.Root.Metadata.read_bytes().decode()
+    assert f"<dc:creator><rdf:Seq><rdf:li>{doc.docinfo.Author}</rdf:li></rdf:Seq></dc:creator>" in xmp
+    assert f'<rdf:li xml:lang="x-default">{doc.docinfo.Title}</rdf:li>' in xmp
+    assert f'pdf:Producer="{doc.docinfo.Producer}"' in xmp

@@ -211,7 +211,8 @@ def collect(sources: list[tuple[str, Path]], profile: Profile, epoch: int | None
 
 def claim_pdfua(metadata: Any) -> None:
     """Add `pdfuaid:part` 1 to WeasyPrint's PDF/A identification, in its one `rdf:RDF`
-    (WeasyPrint's `pdf_variant` takes one standard; `xmp_metadata=` would add a second RDF)."""
+    (WeasyPrint's `pdf_variant` takes one standard; `xmp_metadata=` would add a second RDF),
+    by wrapping `generate_rdf_metadata` on this document's metadata only."""
     from xml.etree.ElementTree import fromstring, tostring
 
     from weasyprint.pdf.metadata import NS
@@ -223,6 +224,14 @@ def claim_pdfua(metadata: Any) -> None:
         description = rdf.find(f"{{{NS['rdf']}}}Description")
         assert description is not None
         description.set(f"{{{NS['pdfuaid']}}}part", "1")
+        # PDF/A wants dc:creator equivalent to /Author, which WeasyPrint writes as the authors
+        # joined by ", ": one entry, the same text (validators compare them as strings).
+        for seq in rdf.iterfind(f".//{{{NS['dc']}}}creator/{{{NS['rdf']}}}Seq"):
+            items = seq.findall(f"{{{NS['rdf']}}}li")
+            if len(items) > 1:
+                items[0].text = ", ".join(item.text or "" for item in items)
+                for item in items[1:]:
+                    seq.remove(item)
         return tostring(rdf, encoding="utf-8")
 
     metadata.generate_rdf_metadata = with_pdfua
