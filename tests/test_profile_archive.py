@@ -104,6 +104,29 @@ def test_xmp_claims_pdfa3_and_pdfua1_in_one_rdf_packet(doc: pikepdf.Pdf) -> None
     assert doc.pdf_version >= "1.7"  # PDF/A-3 is based on PDF 1.7
 
 
+PREDEFINED_XMP = {  # schemas PDF/A-3 admits without an extension schema (XMP 2005 and ISO 19005)
+    "http://purl.org/dc/elements/1.1/", "http://ns.adobe.com/xap/1.0/", "http://ns.adobe.com/xap/1.0/mm/",
+    "http://ns.adobe.com/xap/1.0/rights/", "http://ns.adobe.com/xap/1.0/bj/", "http://ns.adobe.com/xap/1.0/t/pg/",
+    "http://ns.adobe.com/pdf/1.3/", "http://ns.adobe.com/photoshop/1.0/", "http://ns.adobe.com/tiff/1.0/",
+    "http://ns.adobe.com/exif/1.0/", "http://www.aiim.org/pdfa/ns/id/", "http://www.aiim.org/pdfa/ns/extension/",
+}
+
+
+def test_every_xmp_property_is_predefined_or_described_by_an_extension_schema(doc: pikepdf.Pdf) -> None:
+    from xml.etree.ElementTree import fromstring
+
+    xmp = doc.Root.Metadata.read_bytes().decode()
+    root = fromstring(xmp[xmp.index("<x:xmpmeta"):xmp.rindex("</x:xmpmeta>") + len("</x:xmpmeta>")])
+    described = {e.text for e in root.iter("{http://www.aiim.org/pdfa/ns/schema#}namespaceURI")}
+    assert "http://www.aiim.org/pdfua/ns/id/" in described
+    used = set()
+    for description in root.iter(f"{{{RDF}}}Description"):
+        names = [*description.attrib, *(child.tag for child in description)]
+        used |= {n[1:].split("}")[0] for n in names if n.startswith("{") and not n.startswith(f"{{{RDF}}}")}
+    assert "http://www.aiim.org/pdfua/ns/id/" in used
+    assert used <= PREDEFINED_XMP | described, used - PREDEFINED_XMP - described
+
+
 def test_output_intent_is_srgb(doc: pikepdf.Pdf) -> None:
     (intent,) = doc.Root.OutputIntents
     assert intent.S == "/GTS_PDFA1"

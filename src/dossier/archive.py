@@ -232,9 +232,43 @@ def claim_pdfua(metadata: Any) -> None:
                 items[0].text = ", ".join(item.text or "" for item in items)
                 for item in items[1:]:
                     seq.remove(item)
+        rdf.append(_pdfua_extension_schema(NS["rdf"]))
         return tostring(rdf, encoding="utf-8")
 
     metadata.generate_rdf_metadata = with_pdfua
+
+
+EXTENSION = {"pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/", "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+             "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#"}
+
+
+def _pdfua_extension_schema(rdf_ns: str) -> Any:
+    """The PDF/A extension schema describing `pdfuaid:part`: PDF/A admits in XMP only the
+    predefined schemas (XMP's own, PDF/A's `pdfaid`) and those it is told about, and PDF/UA's
+    identification schema is not predefined."""
+    from xml.etree.ElementTree import Element, SubElement, register_namespace
+
+    for prefix, uri in EXTENSION.items():
+        register_namespace(prefix, uri)
+
+    def sub(parent: Any, ns: str, tag: str, text: str | None = None, resource: bool = False) -> Any:
+        element = SubElement(parent, f"{{{EXTENSION.get(ns, rdf_ns)}}}{tag}")
+        if resource:
+            element.set(f"{{{rdf_ns}}}parseType", "Resource")
+        element.text = text
+        return element
+
+    description = Element(f"{{{rdf_ns}}}Description", {f"{{{rdf_ns}}}about": ""})
+    schema = sub(sub(sub(description, "pdfaExtension", "schemas"), "rdf", "Bag"), "rdf", "li", resource=True)
+    sub(schema, "pdfaSchema", "schema", "PDF/UA Universal Accessibility Schema")
+    sub(schema, "pdfaSchema", "namespaceURI", "http://www.aiim.org/pdfua/ns/id/")
+    sub(schema, "pdfaSchema", "prefix", "pdfuaid")
+    prop = sub(sub(sub(schema, "pdfaSchema", "property"), "rdf", "Seq"), "rdf", "li", resource=True)
+    sub(prop, "pdfaProperty", "name", "part")
+    sub(prop, "pdfaProperty", "valueType", "Integer")
+    sub(prop, "pdfaProperty", "category", "internal")
+    sub(prop, "pdfaProperty", "description", "Indicates which part of ISO 14289 (PDF/UA) the file conforms to")
+    return description
 
 
 def pdf_date(epoch: int) -> str:
