@@ -7,7 +7,6 @@ stop. `check()` runs every stage up to, but not including, typesetting.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -16,10 +15,11 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import cite, fonts, load, model, render, richtext
+from . import archive, cite, fonts, load, model, render, richtext
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
 from .sandbox import Limits, run_limited, stage, time_limit
+from .sourcedate import source_epoch
 
 if TYPE_CHECKING:
     from .finish import DocMeta
@@ -36,6 +36,7 @@ class Prepared:
     formatted: richtext.Formatted
     theme_dirs: list[Path]
     report: Report = field(default_factory=Report)
+    csl: Path | None = None  # the citation style used
 
 
 Docs = dict[str, tuple[yaml.Node | None, load.SourceFile]]
@@ -142,12 +143,17 @@ def _read_one(root: Path, name: str, docs: Docs, report: Report) -> None:
         report.unreadable.add(name)
 
 
+def bibliography_names(root: Path, d: model.Dossier) -> list[str]:
+    """The bibliography files read: those `bibliography` names, else the default files found."""
+    if d.bibliography_files:
+        return [t.value for t in d.bibliography_files]
+    return [n for n in model.BIB_FILES if (root / n).is_file()]
+
+
 def _bibliography(root: Path, d: model.Dossier, docs: Docs, report: Report) -> list[cite.Entry]:
     """Entries of every bibliography file: those `bibliography` names, else the one default file."""
-    if d.bibliography_files:
-        names = [t.value for t in d.bibliography_files]
-    else:
-        names = [n for n in model.BIB_FILES if (root / n).is_file()]
+    names = bibliography_names(root, d)
+    if not d.bibliography_files:
         if len(names) > 1:
             report.error(
                 Location(f"{display(root)}/{names[1]}", 1, 1),
@@ -216,7 +222,7 @@ def prepare(root: Path) -> Prepared:
         if e.id not in cited:
             report.warning(e.loc, f"entry '{e.id}' is cited nowhere; it is still listed in the bibliography")
     report.check()
-    return Prepared(d, entries, formatted, dirs, report)
+    return Prepared(d, entries, formatted, dirs, report, csl)
 
 
 def _theme_fonts(dirs: list[Path]) -> tuple[tuple[str, ...], str]:
@@ -296,10 +302,7 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     from .typeset import typeset
 
     p = prepare(root)
-    epoch = None
-    if p.dossier.edition is not None:
-        s = p.dossier.edition.start
-        epoch = calendar.timegm((s.year, s.month or 1, s.day or 1, 0, 0, 0))
+    epoch = source_epoch(root, p.dossier.edition)
     second_pass = None
     if p.dossier.backrefs and "bibliography" in p.dossier.sections and p.formatted.citations:
         # The pages citing each entry are known only after layout: lay out twice.
@@ -315,10 +318,18 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     with _templates_ceiling(limits, where):
         html, css = render_prepared(p, profile)
     stage("typesetting")
-    pdf = typeset(html, css, root, p.theme_dirs, profile, epoch, second_pass)
+    fonts: list[dict[str, object]] = []
+    inspect = (lambda document: fonts.extend(archive.fonts_used(document))) if profile.name == "archive" else None
+    pdf = typeset(html, css, root, p.theme_dirs, profile, epoch, second_pass, inspect)
+    attachments: tuple[archive.Attachment, ...] = ()
+    if profile.name == "archive":
+        stage("collecting the sources to attach")
+        assert p.csl is not None
+        sources = archive.source_files(root, bibliography_names(root, p.dossier), p.csl, render.default_theme())
+        attachments = archive.collect(sources, profile, epoch, fonts)
     stage("finishing the PDF")
     meta, targets = _described(p)
-    return finish(pdf, Job(profile, epoch or 0, root, tuple(p.theme_dirs), meta, targets)), p.report
+    return finish(pdf, Job(profile, epoch, root, tuple(p.theme_dirs), meta, targets, attachments)), p.report
 
 
 def _described(p: Prepared) -> tuple[DocMeta, tuple[tuple[str, str], ...]]:

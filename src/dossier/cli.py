@@ -1,4 +1,5 @@
-"""Command line: `dossier build`, `dossier check`; a thin front over build.py.
+"""Command line: `dossier build`, `dossier check`, `dossier extract`, `dossier verify`; a thin
+front over build.py and archive.py.
 
 Problems print one per line as `FILE:LINE:COL: message` on standard error,
 then a count; the exit status is 1 if the build failed, 0 otherwise. A
@@ -89,6 +90,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
     c.add_argument("--profile", choices=profiles.NAMES, default="standard",
                    help="render the templates as for this profile (they may differ by profile); default: standard")
+    x = sub.add_parser("extract", help="write the sources of an archive PDF into a folder",
+                       description="Write the files attached to an archive PDF (--profile archive) into a folder.")
+    x.add_argument("archive", type=Path, help="PDF built with --profile archive")
+    x.add_argument("folder", type=Path, help="folder to write into (created if need be)")
+    x.add_argument("--force", action="store_true", help="overwrite files that already exist in the folder")
+    v = sub.add_parser("verify", help="check the sources of an archive PDF against its manifest",
+                       description="Check every file attached to an archive PDF against the SHA-256 its manifest records.")
+    v.add_argument("archive", type=Path, help="PDF built with --profile archive")
+    for p in (x, v):
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
     for p in (b, c):
         p.add_argument("--timeout", type=_positive, default=300.0, metavar="SECONDS",
                        help="stop rendering and typesetting after this long (default: 300; templates alone: 60)")
@@ -118,6 +129,21 @@ def main(argv: list[str] | None = None) -> int:
             report = build.build(args.dossier, output, build.Limits(args.timeout, args.memory), profile)
             _print(report.warnings)
             _say(f"wrote {build.display(output)} ({_figures(output)})")
+        elif args.command == "extract":
+            from . import archive
+
+            names = archive.extract(args.archive, args.folder, args.force)
+            _say(f"wrote {len(names)} file(s) into {build.display(args.folder)}")
+        elif args.command == "verify":
+            from . import archive
+
+            try:
+                count = archive.verify(args.archive)
+            except DossierError as exc:
+                _print(exc.problems)
+                _say(f"dossier: {len(exc.problems)} problem(s) in {build.display(args.archive)}")
+                return 1
+            _say(f"{build.display(args.archive)}: {count} file(s) match the manifest")
         else:
             report = build.check(args.dossier, build.Limits(args.timeout, args.memory), profiles.Profile(args.profile))
             _print(report.warnings)

@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archive import Attachment, attach
 from .profiles import Profile
 
 
@@ -36,11 +37,12 @@ class Job:
     """What the finishing passes need to know besides the PDF itself: plain data only."""
 
     profile: Profile = field(default_factory=Profile)
-    epoch: int = 0  # seconds since 1970 (UTC) for every date written into the file
+    epoch: int | None = None  # seconds since 1970 (UTC) for every date written into the file; None: no dates
     root: Path = Path(".")  # the dossier folder
     theme_dirs: tuple[Path, ...] = ()
     meta: DocMeta = field(default_factory=DocMeta)  # title, authors, … for the XMP and document information
     targets: tuple[tuple[str, str], ...] = ()  # (id, what a link to it goes to) for links' alternative text
+    attachments: tuple[Attachment, ...] = ()  # archive: the files to embed (archive.collect)
 
 
 def finish(pdf: bytes, job: Job) -> bytes:
@@ -56,6 +58,8 @@ def finish(pdf: bytes, job: Job) -> bytes:
         pdffonts.resubset(doc)  # every profile: fonts cut down to the glyphs shown
         if email:
             pdfslim.slim(doc)  # the same pages in fewer bytes
+        if job.attachments:
+            attach(doc, job.attachments, job.epoch)
         out = io.BytesIO()
         with pdfslim.compression(9 if email else -1):
             doc.save(

@@ -49,7 +49,7 @@ from .finish import DocMeta
 __all__ = ["DocMeta", "tagged_at_source", "tag", "xmp", "xmp_description"]
 
 
-def tag(doc: pikepdf.Pdf, meta: DocMeta, epoch: int, targets: Mapping[str, str]) -> None:
+def tag(doc: pikepdf.Pdf, meta: DocMeta, epoch: int | None, targets: Mapping[str, str]) -> None:
     """Make the structure tree, annotations and metadata of a WeasyPrint PDF accessible."""
     root = doc.Root
     if "/StructTreeRoot" in root:
@@ -351,9 +351,10 @@ def xmp_description(prefix: str, uri: str, properties: Iterable[tuple[str, str]]
     return f'<rdf:Description rdf:about="" xmlns:{prefix}={quoteattr(uri)}>{body}</rdf:Description>'
 
 
-def xmp(meta: DocMeta, epoch: int, producer: str = "", extra: Sequence[str] = ()) -> bytes:
+def xmp(meta: DocMeta, epoch: int | None, producer: str = "", extra: Sequence[str] = ()) -> bytes:
     """The XMP packet of the briefing: one `rdf:RDF`, the `extra` descriptions (PDF/A and PDF/UA
-    identification, say) inside it; every date from `epoch`, so the bytes are reproducible."""
+    identification, say) inside it; every date from `epoch`, so the bytes are reproducible
+    (no date at all without one: never the time of the build)."""
 
     def alt(name: str, value: str) -> str:
         return f'<{name}><rdf:Alt><rdf:li xml:lang="x-default">{escape(value)}</rdf:li></rdf:Alt></{name}>'
@@ -373,9 +374,11 @@ def xmp(meta: DocMeta, epoch: int, producer: str = "", extra: Sequence[str] = ()
     if meta.keywords:
         dc.append(seq("dc:subject", "Bag", meta.keywords))
     dc.append("<dc:format>application/pdf</dc:format>")
-    stamp = _date(epoch)
-    props = [f"<xmp:CreateDate>{stamp}</xmp:CreateDate>", f"<xmp:ModifyDate>{stamp}</xmp:ModifyDate>",
-             f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate>", "<xmp:CreatorTool>dossier</xmp:CreatorTool>"]
+    props = ["<xmp:CreatorTool>dossier</xmp:CreatorTool>"]
+    if epoch is not None:
+        stamp = _date(epoch)
+        props[:0] = [f"<xmp:CreateDate>{stamp}</xmp:CreateDate>", f"<xmp:ModifyDate>{stamp}</xmp:ModifyDate>",
+                     f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate>"]
     if producer:
         props.append(f"<pdf:Producer>{escape(producer)}</pdf:Producer>")
     if meta.keywords:
@@ -399,7 +402,7 @@ def _pdf_date(epoch: int) -> str:
     return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(epoch))
 
 
-def _docinfo(doc: pikepdf.Pdf, meta: DocMeta, epoch: int) -> None:
+def _docinfo(doc: pikepdf.Pdf, meta: DocMeta, epoch: int | None) -> None:
     """The document information says what the XMP says (PDF/A wants them equal)."""
     info = doc.docinfo
     info.Title = pikepdf.String(meta.title)
@@ -410,7 +413,12 @@ def _docinfo(doc: pikepdf.Pdf, meta: DocMeta, epoch: int) -> None:
     if meta.keywords:
         info.Keywords = pikepdf.String(", ".join(meta.keywords))
     info.Creator = pikepdf.String("dossier")
-    info.CreationDate = info.ModDate = pikepdf.String(_pdf_date(epoch))
+    for key in ("/CreationDate", "/ModDate"):
+        if epoch is None:
+            if key in info:
+                del info[key]
+        else:
+            info[key] = pikepdf.String(_pdf_date(epoch))
 
 
 _KEPT = ("http://www.aiim.org/pdfa/ns/id/", "http://www.aiim.org/pdfua/ns/id/", "http://www.aiim.org/pdfa/ns/extension/")

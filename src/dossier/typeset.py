@@ -10,9 +10,9 @@ them and carries on.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import mimetypes
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -118,16 +118,25 @@ def _too_tall(overflowing: list[tuple[int, str, str]]) -> DossierError:
 EMAIL_DPI = 150  # pixels per inch of printed size: sharp on screen, half of what print wants
 EMAIL_JPEG_QUALITY = 75
 SecondPass = Callable[[dict[str, int]], tuple[str, str]]
+ARCHIVE_VARIANT = "pdf/a-3u"
+
+
+def _w3c_date(epoch: int) -> str:
+    """Seconds since 1970 as the W3C date WeasyPrint's metadata takes (UTC)."""
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _options(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
     """WeasyPrint's options for a profile: those of `render()` and those of `write_pdf()`.
     Every profile is tagged. Email downsamples raster images to EMAIL_DPI at their printed
     size and re-encodes JPEGs at EMAIL_JPEG_QUALITY: WeasyPrint reads these when it loads
-    the images, that is in `render()`, and ignores them in `write_pdf()`."""
+    the images, that is in `render()`, and ignores them in `write_pdf()`. archive is PDF/A-3u
+    (with an sRGB output intent): see archive.py for why not 3a."""
     render: dict[str, Any] = {}
     if profile.name == "email":
         render = {"dpi": EMAIL_DPI, "jpeg_quality": EMAIL_JPEG_QUALITY, "optimize_images": True}
+    if profile.name == "archive":
+        return render, {"pdf_tags": True, "pdf_variant": ARCHIVE_VARIANT}
     return render, {"pdf_tags": True}
 
 
@@ -139,12 +148,17 @@ def typeset(
     profile: Profile | None = None,
     epoch: int | None = None,
     second_pass: SecondPass | None = None,
+    inspect: Callable[[Any], None] | None = None,
 ) -> bytes:
     """Lay out the HTML with its stylesheet and return PDF bytes; fail on any WeasyPrint complaint.
 
     With `second_pass`, the first layout's page of every id is handed to it, and the HTML and
     CSS it returns are laid out again (for what needs page numbers that CSS cannot compute,
-    such as the pages citing each bibliography entry, without repeats)."""
+    such as the pages citing each bibliography entry, without repeats).
+
+    `epoch` (see sourcedate.py) is the creation and modification date of the PDF, in its
+    information dictionary and XMP alike; without it the PDF carries no date. `inspect` sees
+    the document once it is written (the archive reads the fonts WeasyPrint drew with)."""
     from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError
 
@@ -155,9 +169,6 @@ def typeset(
     handler = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
-    saved_epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and saved_epoch is None:
-        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # read by WeasyPrint for the PDF dates
     try:
         base = root.resolve().as_uri() + "/"
 
@@ -182,15 +193,22 @@ def typeset(
             # name the long ones (those split into parts), not their victims.
             parts = {ident for ident in split if f'footnote-cont" data-note="{ident}"' in html}
             raise _too_tall([o for o in overflowing if o[1] in parts] or overflowing)
+        # WeasyPrint reads no SOURCE_DATE_EPOCH: the dates are set here, or none are written
+        # (not even the edition a template may give as dcterms.created).
+        document.metadata.created = document.metadata.modified = None if epoch is None else _w3c_date(epoch)
+        if profile is not None and profile.name == "archive":
+            from .archive import claim_pdfua
+
+            claim_pdfua(document.metadata)
         with tagged_at_source():  # /Lang from lang attributes, footnotes as Note
             pdf = document.write_pdf(**write_options)
+        if inspect is not None:  # after writing: WeasyPrint collects the fonts while drawing
+            inspect(document)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise DossierError.at(Location(_css_file(theme_dirs), 1, 1), f"typesetting stopped: {cause}") from None
     finally:
         logger.removeHandler(handler)
-        if epoch is not None and saved_epoch is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
     if handler.messages:
         raise DossierError([_located(m, _css_file(theme_dirs)) for m in handler.messages])
     assert isinstance(pdf, bytes)
