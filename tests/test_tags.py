@@ -258,8 +258,10 @@ def test_running_heads_and_feet_are_artifacts(tagged: tuple[Path, Path]) -> None
     d = _dossier(src)
     with _open(path) as pdf:
         counts = [sum(_pagination(p)) for p in pdf.pages]
+        # A page the print profile leaves blank before a right-hand page draws nothing at all.
+        drawn = [any(str(i.operator) in ("Tj", "TJ") for i in pikepdf.parse_content_stream(p)) for p in pdf.pages]
     assert counts[0] == (1 if d.get("marking") else 0)
-    assert all(c >= 3 for c in counts[2:]), counts
+    assert all(c >= 3 for c, text in zip(counts[2:], drawn[2:], strict=True) if text), counts
 
 
 # Figures, tables, links ------------------------------------------------------------------

@@ -364,8 +364,8 @@ def xmp(meta: DocMeta, epoch: int | None, producer: str = "", extra: Sequence[st
         return f"<{name}><rdf:{kind}>{items}</rdf:{kind}></{name}>"
 
     dc = [alt("dc:title", meta.title)]
-    if meta.authors:
-        dc.append(seq("dc:creator", "Seq", meta.authors))
+    if meta.authors:  # one entry, the text of /Author: PDF/A compares the two as strings
+        dc.append(seq("dc:creator", "Seq", [", ".join(meta.authors)]))
     if meta.subtitle:
         dc.append(alt("dc:description", meta.subtitle))
     dc.append(seq("dc:language", "Bag", [meta.language]))
@@ -445,5 +445,6 @@ def _identification(doc: pikepdf.Pdf) -> list[str]:
                                 ("pdfaSchema", "http://www.aiim.org/pdfa/ns/schema#"),
                                 ("pdfaProperty", "http://www.aiim.org/pdfa/ns/property#"), ("rdf", rdf[1:-1])):
                 ET.register_namespace(prefix, uri)
-            kept.append(ET.tostring(description, encoding="unicode"))
+            # The packet's rdf:RDF declares rdf: once; ElementTree repeats it on each element it writes.
+            kept.append(ET.tostring(description, encoding="unicode").replace(f' xmlns:rdf="{rdf[1:-1]}"', "", 1))
     return kept
