@@ -19,6 +19,7 @@ copies. Images are made smaller before this, when WeasyPrint loads them
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -88,9 +89,96 @@ def compact(owner: Any) -> bytes:
     return b"\n".join(lines)
 
 
+def _rounded(array: Any, places: int = 3) -> pikepdf.Array:
+    """An array with its real numbers to `places` decimals (names, references and integers kept)."""
+    return pikepdf.Array([
+        Decimal(_number(float(x), places).decode()) if isinstance(x, Decimal) else x for x in array
+    ])
+
+
+def _positions(doc: pikepdf.Pdf) -> None:
+    """Link rectangles and destinations to 3 decimals of a point (WeasyPrint writes 6): a
+    thousandth of a point moves where a click lands or a jump scrolls by less than a pixel
+    at any zoom a reader offers."""
+    for obj in doc.objects:
+        if not isinstance(obj, pikepdf.Dictionary):
+            continue
+        if obj.get("/Type") == "/Annot" and isinstance(obj.get("/Rect"), pikepdf.Array):
+            obj.Rect = _rounded(obj.Rect)
+        if isinstance(obj.get("/Dest"), pikepdf.Array):  # outline items
+            obj.Dest = _rounded(obj.Dest)
+    names = doc.Root.get("/Names", pikepdf.Dictionary()).get("/Dests")
+    pending = [names] if isinstance(names, pikepdf.Dictionary) else []
+    while pending:  # the name tree of destinations, its leaves' arrays
+        node = pending.pop()
+        pending.extend(node.get("/Kids", []))
+        pairs = node.get("/Names")
+        if isinstance(pairs, pikepdf.Array):
+            node.Names = pikepdf.Array([_rounded(v) if isinstance(v, pikepdf.Array) else v for v in pairs])
+
+
+def _structure(doc: pikepdf.Pdf) -> None:
+    """The structure tree in fewer objects and bytes, the same tree: an object reference
+    (`OBJR`, one per link annotation) is written inside its element's `/K` rather than as an
+    object of its own, without a `/Pg` its element already gives; `/Type /StructElem`, which
+    is optional and says what `/S` and the tree already say, goes."""
+    for obj in doc.objects:
+        if not (isinstance(obj, pikepdf.Dictionary) and "/S" in obj and "/P" in obj and obj.get("/Type") != "/OBJR"):
+            continue
+        if obj.get("/Type") == "/StructElem":
+            del obj["/Type"]
+        kids = obj.get("/K")
+        if not isinstance(kids, pikepdf.Array):
+            continue
+        page = obj.get("/Pg")
+        direct = []
+        for kid in kids:
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR" and kid.is_indirect:
+                ref = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=kid.Obj)
+                if "/Pg" in kid and (page is None or kid.Pg.objgen != page.objgen):
+                    ref.Pg = kid.Pg
+                direct.append(ref)
+            else:
+                direct.append(kid)
+        obj.K = pikepdf.Array(direct)
+
+
+# What a PDF reader never reads from an embedded TrueType program of a CID font: glyphs are
+# reached by CID through /CIDToGIDMap, widths come from /W, text from /ToUnicode, and nothing
+# is shaped again: names ('name'), glyph names ('post'), the shaping classes ('GDEF'), the
+# rasteriser's hinting ranges for a font with no hints ('gasp').
+_UNREAD = ("name", "post", "GDEF", "GSUB", "GPOS", "gasp")
+
+
+def _truetype(doc: pikepdf.Pdf) -> None:
+    """Each embedded TrueType program of a CID font without the tables a PDF reader never reads."""
+    from fontTools.ttLib import TTFont
+
+    for obj in doc.objects:
+        if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/CIDFontType2"):
+            continue
+        program = obj.get("/FontDescriptor", pikepdf.Dictionary()).get("/FontFile2")
+        if not isinstance(program, pikepdf.Stream):
+            continue
+        font = TTFont(io.BytesIO(program.read_bytes()), recalcTimestamp=False, recalcBBoxes=False)
+        unread = [tag for tag in _UNREAD if tag in font]
+        if not unread:
+            continue
+        for tag in unread:
+            del font[tag]
+        out = io.BytesIO()
+        font.save(out, reorderTables=False)
+        program.write(out.getvalue())
+        program.Length1 = len(out.getvalue())
+
+
 def slim(doc: pikepdf.Pdf) -> None:
-    """Rewrite every content stream compactly and leave every Flate stream to be compressed
-    again (at the level `compression()` sets) when the file is saved."""
+    """Rewrite every content stream compactly, link positions and the structure tree in fewer
+    bytes, and leave every Flate stream to be compressed again (at the level `compression()`
+    sets) when the file is saved."""
+    _positions(doc)
+    _structure(doc)
+    _truetype(doc)
     forms: dict[tuple[int, int], pikepdf.Stream] = {}
     for page in doc.pages:
         data = compact(page.obj)
