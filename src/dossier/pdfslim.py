@@ -108,7 +108,7 @@ def _positions(doc: pikepdf.Pdf) -> None:
         if isinstance(obj.get("/Dest"), pikepdf.Array):  # outline items
             obj.Dest = _rounded(obj.Dest)
     names = doc.Root.get("/Names", pikepdf.Dictionary()).get("/Dests")
-    pending = [names] if isinstance(names, pikepdf.Dictionary) else []
+    pending: list[Any] = [names] if isinstance(names, pikepdf.Dictionary) else []
     while pending:  # the name tree of destinations, its leaves' arrays
         node = pending.pop()
         pending.extend(node.get("/Kids", []))
@@ -131,7 +131,7 @@ def _structure(doc: pikepdf.Pdf) -> None:
         if not isinstance(kids, pikepdf.Array):
             continue
         page = obj.get("/Pg")
-        direct = []
+        direct: list[Any] = []
         for kid in kids:
             if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR" and kid.is_indirect:
                 ref = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=kid.Obj)
