@@ -27,6 +27,8 @@ from typing import Any, Literal
 
 import pikepdf
 
+from . import pdfmarked
+
 _ESCAPES = {ord("\\"): b"\\\\", ord("("): b"\\(", ord(")"): b"\\)", ord("\r"): b"\\r", ord("\n"): b"\\n"}
 
 
@@ -75,10 +77,10 @@ def _tm(operands: Any) -> bytes:
     return b" ".join([*scale, *(_number(float(x)) for x in operands[4:])]) + b" Tm"
 
 
-def compact(owner: Any) -> bytes:
-    """The content stream of a page or form XObject, written compactly."""
+def compact(instructions: list[Any]) -> bytes:
+    """A content stream's instructions, written compactly."""
     lines = []
-    for instruction in pikepdf.parse_content_stream(owner):
+    for instruction in instructions:
         operands, op = instruction.operands, str(instruction.operator)
         if op == "TJ" and len(operands) == 1 and isinstance(operands[0], pikepdf.Array):
             lines.append(_tj(operands[0]))
@@ -181,13 +183,14 @@ def slim(doc: pikepdf.Pdf) -> None:
     _truetype(doc)
     forms: dict[tuple[int, int], pikepdf.Stream] = {}
     for page in doc.pages:
-        data = compact(page.obj)
+        instructions = pdfmarked.merge(doc, page.obj, list(pikepdf.parse_content_stream(page.obj)))
+        data = compact(pdfmarked.tidy(instructions, page.obj.get("/Resources"), page=True))
         page.obj.Contents = doc.make_stream(data)
         for xobject in page.obj.get("/Resources", pikepdf.Dictionary()).get("/XObject", pikepdf.Dictionary()).values():
             if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form":
                 forms[xobject.objgen] = xobject
     for form in forms.values():
-        form.write(compact(form))
+        form.write(compact(pdfmarked.tidy(list(pikepdf.parse_content_stream(form)), form.get("/Resources"), page=False)))
     for obj in doc.objects:
         if isinstance(obj, pikepdf.Stream) and obj.get("/Filter") == "/FlateDecode" and "/DecodeParms" not in obj:
             obj.write(obj.read_bytes())  # decoded: compressed again on save
