@@ -70,6 +70,59 @@ def _kids(element: Any) -> list[Any]:
     return list(k) if isinstance(k, pikepdf.Array) else [k]
 
 
+_SILENT = ("/Span", "/NonStruct")  # inline grouping that, with no attribute, says nothing
+_PLAIN_KEYS = {"/Type", "/S", "/K", "/P", "/Pg"}
+
+
+def flatten(doc: pikepdf.Pdf) -> None:
+    """A `Span` or `NonStruct` with no attribute (no /Lang, /Alt, /ActualText, /ID …) and no
+    annotation gives what it holds to its parent, in its place: the same reading in fewer
+    elements, and its marked content next to its parent's, to be merged."""
+    tree = doc.Root.get("/StructTreeRoot")
+    nums = tree.get("/ParentTree", pikepdf.Dictionary()).get("/Nums") if tree is not None else None
+    if not isinstance(nums, pikepdf.Array) or not isinstance(tree.get("/K"), (pikepdf.Array, pikepdf.Dictionary)):
+        return
+    arrays = {int(nums[i]): nums[i + 1] for i in range(0, len(nums) - 1, 2) if isinstance(nums[i + 1], pikepdf.Array)}
+    by_page = {p.obj.objgen: arrays.get(int(p.obj.get("/StructParents", -1))) for p in doc.pages}
+
+    def silent(kid: Any) -> bool:
+        return (isinstance(kid, pikepdf.Dictionary) and kid.get("/S") in _SILENT and set(kid.keys()) <= _PLAIN_KEYS
+                and all(not (isinstance(k, pikepdf.Dictionary) and k.get("/Type") in ("/OBJR", "/MCR")) for k in _kids(kid))
+                and all(not isinstance(k, int) or (kid.get("/Pg") is not None and by_page.get(kid.Pg.objgen) is not None)
+                        for k in _kids(kid)))
+
+    def lift(parent: Any) -> None:
+        kids = _kids(parent)
+        if not any(silent(k) for k in kids):
+            return
+        page = parent.get("/Pg")
+        out: list[Any] = []
+        for kid in kids:
+            if not silent(kid):
+                out.append(kid)
+                continue
+            for inner in _kids(kid):
+                if isinstance(inner, int) and not isinstance(inner, bool):
+                    by_page[kid.Pg.objgen][inner] = parent
+                    if page is not None and page.objgen == kid.Pg.objgen:
+                        out.append(inner)
+                    else:
+                        out.append(pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=kid.Pg, MCID=inner))
+                else:
+                    if isinstance(inner, pikepdf.Dictionary):
+                        inner.P = parent
+                    out.append(inner)
+        parent.K = pikepdf.Array(out)
+
+    def walk(element: Any) -> None:  # the children first: what they give up moves once
+        for kid in _kids(element):
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                walk(kid)
+        lift(element)
+
+    walk(tree)
+
+
 def merge(doc: pikepdf.Pdf, page: Any, instructions: list[Any]) -> list[Any]:
     """The page's instructions with adjacent marked content of one element merged; the
     structure elements' /K and the parent tree follow."""

@@ -182,6 +182,7 @@ def slim(doc: pikepdf.Pdf) -> None:
     _structure(doc)
     _truetype(doc)
     forms: dict[tuple[int, int], pikepdf.Stream] = {}
+    pdfmarked.flatten(doc)
     for page in doc.pages:
         instructions = pdfmarked.merge(doc, page.obj, list(pikepdf.parse_content_stream(page.obj)))
         data = compact(pdfmarked.tidy(instructions, page.obj.get("/Resources"), page=True))
