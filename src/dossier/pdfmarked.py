@@ -78,12 +78,14 @@ def flatten(doc: pikepdf.Pdf) -> None:
     """A `Span` or `NonStruct` with no attribute (no /Lang, /Alt, /ActualText, /ID …) and no
     annotation gives what it holds to its parent, in its place: the same reading in fewer
     elements, and its marked content next to its parent's, to be merged."""
-    tree = doc.Root.get("/StructTreeRoot")
-    nums = tree.get("/ParentTree", pikepdf.Dictionary()).get("/Nums") if tree is not None else None
-    if not isinstance(nums, pikepdf.Array) or not isinstance(tree.get("/K"), (pikepdf.Array, pikepdf.Dictionary)):
+    tree: Any = doc.Root.get("/StructTreeRoot")
+    if tree is None:
+        return
+    nums = tree.get("/ParentTree", pikepdf.Dictionary()).get("/Nums")
+    if not isinstance(nums, pikepdf.Array):
         return
     arrays = {int(nums[i]): nums[i + 1] for i in range(0, len(nums) - 1, 2) if isinstance(nums[i + 1], pikepdf.Array)}
-    by_page = {p.obj.objgen: arrays.get(int(p.obj.get("/StructParents", -1))) for p in doc.pages}
+    by_page: dict[tuple[int, int], Any] = {p.obj.objgen: arrays.get(int(p.obj.get("/StructParents", -1))) for p in doc.pages}
 
     def silent(kid: Any) -> bool:
         return (isinstance(kid, pikepdf.Dictionary) and kid.get("/S") in _SILENT and set(kid.keys()) <= _PLAIN_KEYS
