@@ -72,21 +72,42 @@ def _tj(array: Any) -> bytes:
     return b"[" + b"".join(joined) + b"] TJ"
 
 
-def _tm(operands: Any) -> bytes:
-    scale = [_number(float(x), 9) for x in operands[:4]]
-    return b" ".join([*scale, *(_number(float(x)) for x in operands[4:])]) + b" Tm"
+def _tm(operands: Any) -> tuple[bytes, ...]:
+    """A text matrix as it is written: its scale exact (to 9 decimals), its position to 3."""
+    return (*(_number(float(x), 9) for x in operands[:4]), *(_number(float(x)) for x in operands[4:]))
+
+
+def _td(line: tuple[bytes, ...] | None, matrix: tuple[bytes, ...]) -> bytes:
+    """`matrix` set from the text line matrix `line`: as the move `Td` from it where the two
+    differ only in their position and the scale is ±1 with no rotation (WeasyPrint's
+    `1 0 0 -1 x y Tm` for every line: `0 -19.333 Td` says the same as `1 0 0 -1 90.709
+    124.882 Tm` after `1 0 0 -1 90.709 105.549 Tm`, exactly, in decimal), else as `Tm`."""
+    if line is not None and line[:4] == matrix[:4] and matrix[1] == matrix[2] == b"0" and matrix[0] in (b"1", b"-1") \
+            and matrix[3] in (b"1", b"-1"):
+        a, d = Decimal(matrix[0].decode()), Decimal(matrix[3].decode())
+        tx = (Decimal(matrix[4].decode()) - Decimal(line[4].decode())) / a
+        ty = (Decimal(matrix[5].decode()) - Decimal(line[5].decode())) / d
+        return _number(float(tx)) + b" " + _number(float(ty)) + b" Td"
+    return b" ".join(matrix) + b" Tm"
 
 
 def compact(instructions: list[Any]) -> bytes:
     """A content stream's instructions, written compactly."""
     lines = []
+    line: tuple[bytes, ...] | None = None  # the text line matrix, as written, where it is known
     for instruction in instructions:
         operands, op = instruction.operands, str(instruction.operator)
         if op == "TJ" and len(operands) == 1 and isinstance(operands[0], pikepdf.Array):
             lines.append(_tj(operands[0]))
         elif op == "Tm" and len(operands) == 6 and all(isinstance(x, (int, Decimal)) for x in operands):
-            lines.append(_tm(operands))
+            matrix = _tm(operands)
+            lines.append(_td(line, matrix))
+            line = matrix
         else:
+            if op == "BT":
+                line = (b"1", b"0", b"0", b"1", b"0", b"0")
+            elif op in ("Tm", "Td", "TD", "T*", "'", '"', "ET"):
+                line = None
             lines.append(pikepdf.unparse_content_stream([instruction]))
     return b"\n".join(lines)
 
