@@ -20,6 +20,7 @@ copies. Images are made smaller before this, when WeasyPrint loads them
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -195,6 +196,86 @@ def _truetype(doc: pikepdf.Pdf) -> None:
         program.Length1 = len(out.getvalue())
 
 
+_CMAP_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
+_CMAP_TRIPLE = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
+
+
+def _unicode_map(data: bytes) -> dict[bytes, bytes] | None:
+    """Code -> UTF-16BE text of a ToUnicode CMap made of bfchar and bfrange blocks (with
+    string destinations) under one 2-byte codespace; None for any other CMap."""
+    spaces = re.findall(rb"begincodespacerange(.*?)endcodespacerange", data, re.S)
+    if len(spaces) != 1 or [m.groups() for m in _CMAP_PAIR.finditer(spaces[0])] not in (
+            [(b"0000", b"ffff")], [(b"0000", b"FFFF")]):
+        return None
+    mapping: dict[bytes, bytes] = {}
+    blocks = re.findall(rb"begin(bfchar|bfrange)(.*?)end\1", data, re.S)
+    rest = re.sub(rb"\d+\s+begin(bfchar|bfrange).*?end\1", b"", data, flags=re.S)
+    if b"[" in b"".join(body for _, body in blocks) or b"bf" in rest or b"cidrange" in rest or b"cidchar" in rest:
+        return None  # an array destination, or a block of another kind
+    for kind, body in blocks:
+        for m in (_CMAP_PAIR if kind == b"bfchar" else _CMAP_TRIPLE).finditer(body):
+            if kind == b"bfchar":
+                mapping[bytes.fromhex(m.group(1).decode())] = bytes.fromhex(m.group(2).decode())
+            else:
+                low, high = int(m.group(1), 16), int(m.group(2), 16)
+                dst = bytes.fromhex(m.group(3).decode())
+                for i, code in enumerate(range(low, high + 1)):
+                    mapping[code.to_bytes(2, "big")] = dst[:-1] + bytes((dst[-1] + i,))
+    return mapping if all(len(c) == 2 for c in mapping) else None
+
+
+def _unicode_cmap(mapping: dict[bytes, bytes]) -> bytes:
+    """A ToUnicode CMap of `mapping` in runs: consecutive codes whose one-unit texts are
+    consecutive too share a bfrange line (same first byte, no carry: PDF 32000-1, 9.10.3)."""
+    ranges: list[list[Any]] = []  # [first code, last code, first text]
+    chars: list[tuple[bytes, bytes]] = []
+    for code in sorted(mapping):
+        text = mapping[code]
+        last = ranges[-1] if ranges else None
+        if (last is not None and len(text) == 2 and int.from_bytes(code, "big") == int.from_bytes(last[1], "big") + 1
+                and code[0] == last[1][0] and int.from_bytes(text, "big") == int.from_bytes(last[2], "big")
+                + int.from_bytes(code, "big") - int.from_bytes(last[0], "big") and text[0] == last[2][0]):
+            last[1] = code
+        else:
+            ranges.append([code, code, text])
+    runs = []
+    for first, last, text in ranges:
+        if first == last:
+            chars.append((first, text))
+        else:
+            runs.append((first, last, text))
+
+    def blocks(kind: bytes, lines: list[bytes]) -> bytes:
+        return b"".join(b"%d begin%s\n%s\nend%s\n" % (len(lines[i:i + 100]), kind, b"\n".join(lines[i:i + 100]), kind)
+                        for i in range(0, len(lines), 100))
+
+    return (b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+            b"1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
+            + blocks(b"bfchar", [b"<%s> <%s>" % (c.hex().encode(), t.hex().encode()) for c, t in chars])
+            + blocks(b"bfrange", [b"<%s> <%s> <%s>" % (a.hex().encode(), b.hex().encode(), t.hex().encode())
+                                  for a, b, t in runs])
+            + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+
+
+def _unicode_maps(doc: pikepdf.Pdf) -> None:
+    """Every ToUnicode CMap of a composite font written in runs (WeasyPrint writes one line
+    per glyph): the same code-to-text map, read back and compared before it replaces the old."""
+    for obj in doc.objects:
+        if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0"):
+            continue
+        stream = obj.get("/ToUnicode")
+        if not isinstance(stream, pikepdf.Stream):
+            continue
+        mapping = _unicode_map(stream.read_bytes())
+        if not mapping:
+            continue
+        data = _unicode_cmap(mapping)
+        if _unicode_map(data) == mapping:
+            stream.write(data)
+
+
 def slim(doc: pikepdf.Pdf) -> None:
     """Rewrite every content stream compactly, link positions and the structure tree in fewer
     bytes, and leave every Flate stream to be compressed again (at the level `compression()`
@@ -202,6 +283,7 @@ def slim(doc: pikepdf.Pdf) -> None:
     _positions(doc)
     _structure(doc)
     _truetype(doc)
+    _unicode_maps(doc)
     forms: dict[tuple[int, int], pikepdf.Stream] = {}
     pdfmarked.flatten(doc)
     for page in doc.pages:
