@@ -267,3 +267,65 @@ def tidy(instructions: list[Any], resources: Any, page: bool) -> list[Any]:
                 state = {}  # it may set anything: nothing is known any more
         out.append(instruction)
     return out
+
+
+# What may stand inside a text object besides text operators (PDF 32000-1, figure 9): state, not
+# q/Q, cm or painting.
+_STATE_IN_TEXT = {"w", "J", "j", "M", "d", "ri", "i", "gs", *_FILL, *_STROKE, "Tc", "Tw", "Tz", "TL", "Tf", "Tr", "Ts"}
+_TEXT = {"Tm", "Td", "TD", "T*", "TJ", "Tj", "'", '"', *_STATE_IN_TEXT}
+
+
+def _unit(instructions: list[Any], i: int) -> int | None:
+    """The end (exclusive) of the marked text at `i`: `BDC` (inline properties), state, `BT`,
+    text starting with a `Tm`, `ET`, `EMC`; None if none starts there."""
+    first = instructions[i]
+    if str(first.operator) != "BDC" or not isinstance(first.operands[-1], pikepdf.Dictionary):
+        return None
+    j = i + 1
+    while j < len(instructions) and str(instructions[j].operator) in _STATE_IN_TEXT:
+        j += 1
+    if j + 1 >= len(instructions) or str(instructions[j].operator) != "BT" or str(instructions[j + 1].operator) != "Tm":
+        return None
+    j += 1
+    while j < len(instructions) and str(instructions[j].operator) in _TEXT:
+        j += 1
+    if j + 1 < len(instructions) and str(instructions[j].operator) == "ET" and str(instructions[j + 1].operator) == "EMC":
+        return j + 2
+    return None
+
+
+def text_runs(instructions: list[Any]) -> list[Any]:
+    """Marked runs of text one after the other in one text object: `BDC … BT … ET EMC BDC …
+    BT … ET EMC` becomes `… BT BDC … EMC BDC … EMC ET`, each marked-content sequence whole
+    inside the text object, its state operators where they were (the `BT` dropped between
+    them reset nothing the `Tm` after it does not set again); so each line after the first is
+    a move from the one before (`Td`, pdfslim.compact). Not where text clips (`Tr` 4 to 7:
+    the clip is made at each `ET`)."""
+    if any(str(x.operator) == "Tr" and x.operands and float(x.operands[0]) >= 4 for x in instructions):
+        return instructions
+    out: list[Any] = []
+    i = 0
+    while i < len(instructions):
+        end = _unit(instructions, i)
+        if end is None:
+            out.append(instructions[i])
+            i += 1
+            continue
+        units = [(i, end)]
+        while (following := _unit(instructions, units[-1][1])) is not None:
+            units.append((units[-1][1], following))
+        if len(units) == 1:
+            out.extend(instructions[i:end])
+            i = end
+            continue
+        for n, (start, stop) in enumerate(units):
+            piece = instructions[start:stop]
+            bt = next(k for k, x in enumerate(piece) if str(x.operator) == "BT")
+            state, text = piece[1:bt], piece[bt + 1:-2]
+            if n == 0:
+                out.extend([*state, piece[bt], piece[0], *text, piece[-1]])  # state, BT, BDC, text, EMC
+            else:
+                out.extend([*state, piece[0], *text, piece[-1]])
+        out.append(instructions[units[-1][1] - 2])  # the last ET
+        i = units[-1][1]
+    return out

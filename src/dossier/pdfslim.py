@@ -288,7 +288,7 @@ def slim(doc: pikepdf.Pdf) -> None:
     pdfmarked.flatten(doc)
     for page in doc.pages:
         instructions = pdfmarked.merge(doc, page.obj, list(pikepdf.parse_content_stream(page.obj)))
-        data = compact(pdfmarked.tidy(instructions, page.obj.get("/Resources"), page=True))
+        data = compact(pdfmarked.text_runs(pdfmarked.tidy(instructions, page.obj.get("/Resources"), page=True)))
         page.obj.Contents = doc.make_stream(data)
         for xobject in page.obj.get("/Resources", pikepdf.Dictionary()).get("/XObject", pikepdf.Dictionary()).values():
             if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form":
