@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import pikepdf
 
-from . import pdfmarked
+from . import pdfcodes, pdfmarked
 
 _ESCAPES = {ord("\\"): b"\\\\", ord("("): b"\\(", ord(")"): b"\\)", ord("\r"): b"\\r", ord("\n"): b"\\n"}
 
@@ -141,6 +141,23 @@ def _positions(doc: pikepdf.Pdf) -> None:
             node.Names = pikepdf.Array([_rounded(v) if isinstance(v, pikepdf.Array) else v for v in pairs])
 
 
+def _defaults(doc: pikepdf.Pdf) -> None:
+    """Entries that say what a reader assumes without them: `/Type /Annot` of an annotation
+    (optional, PDF 32000-1 table 164) and a page's trim and bleed boxes equal to its media box
+    where there is no crop box (they default to the crop box, which defaults to the media box)."""
+    for page in doc.pages:
+        for annot in page.obj.get("/Annots", []):
+            if isinstance(annot, pikepdf.Dictionary) and annot.get("/Type") == "/Annot":
+                del annot["/Type"]
+        media = page.obj.get("/MediaBox")
+        if "/CropBox" in page.obj or not isinstance(media, pikepdf.Array):
+            continue
+        for key in ("/TrimBox", "/BleedBox"):
+            box = page.obj.get(key)
+            if isinstance(box, pikepdf.Array) and [float(x) for x in box] == [float(x) for x in media]:
+                del page.obj[key]
+
+
 def _structure(doc: pikepdf.Pdf) -> None:
     """The structure tree in fewer objects and bytes, the same tree: an object reference
     (`OBJR`, one per link annotation) is written inside its element's `/K` rather than as an
@@ -196,69 +213,6 @@ def _truetype(doc: pikepdf.Pdf) -> None:
         program.Length1 = len(out.getvalue())
 
 
-_CMAP_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
-_CMAP_TRIPLE = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
-
-
-def _unicode_map(data: bytes) -> dict[bytes, bytes] | None:
-    """Code -> UTF-16BE text of a ToUnicode CMap made of bfchar and bfrange blocks (with
-    string destinations) under one 2-byte codespace; None for any other CMap."""
-    spaces = re.findall(rb"begincodespacerange(.*?)endcodespacerange", data, re.S)
-    if len(spaces) != 1 or [m.groups() for m in _CMAP_PAIR.finditer(spaces[0])] not in (
-            [(b"0000", b"ffff")], [(b"0000", b"FFFF")]):
-        return None
-    mapping: dict[bytes, bytes] = {}
-    blocks = re.findall(rb"begin(bfchar|bfrange)(.*?)end\1", data, re.S)
-    rest = re.sub(rb"\d+\s+begin(bfchar|bfrange).*?end\1", b"", data, flags=re.S)
-    if b"[" in b"".join(body for _, body in blocks) or b"bf" in rest or b"cidrange" in rest or b"cidchar" in rest:
-        return None  # an array destination, or a block of another kind
-    for kind, body in blocks:
-        for m in (_CMAP_PAIR if kind == b"bfchar" else _CMAP_TRIPLE).finditer(body):
-            if kind == b"bfchar":
-                mapping[bytes.fromhex(m.group(1).decode())] = bytes.fromhex(m.group(2).decode())
-            else:
-                low, high = int(m.group(1), 16), int(m.group(2), 16)
-                dst = bytes.fromhex(m.group(3).decode())
-                for i, code in enumerate(range(low, high + 1)):
-                    mapping[code.to_bytes(2, "big")] = dst[:-1] + bytes((dst[-1] + i,))
-    return mapping if all(len(c) == 2 for c in mapping) else None
-
-
-def _unicode_cmap(mapping: dict[bytes, bytes]) -> bytes:
-    """A ToUnicode CMap of `mapping` in runs: consecutive codes whose one-unit texts are
-    consecutive too share a bfrange line (same first byte, no carry: PDF 32000-1, 9.10.3)."""
-    ranges: list[list[Any]] = []  # [first code, last code, first text]
-    chars: list[tuple[bytes, bytes]] = []
-    for code in sorted(mapping):
-        text = mapping[code]
-        last = ranges[-1] if ranges else None
-        if (last is not None and len(text) == 2 and int.from_bytes(code, "big") == int.from_bytes(last[1], "big") + 1
-                and code[0] == last[1][0] and int.from_bytes(text, "big") == int.from_bytes(last[2], "big")
-                + int.from_bytes(code, "big") - int.from_bytes(last[0], "big") and text[0] == last[2][0]):
-            last[1] = code
-        else:
-            ranges.append([code, code, text])
-    runs = []
-    for first, last, text in ranges:
-        if first == last:
-            chars.append((first, text))
-        else:
-            runs.append((first, last, text))
-
-    def blocks(kind: bytes, lines: list[bytes]) -> bytes:
-        return b"".join(b"%d begin%s\n%s\nend%s\n" % (len(lines[i:i + 100]), kind, b"\n".join(lines[i:i + 100]), kind)
-                        for i in range(0, len(lines), 100))
-
-    return (b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            b"1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
-            + blocks(b"bfchar", [b"<%s> <%s>" % (c.hex().encode(), t.hex().encode()) for c, t in chars])
-            + blocks(b"bfrange", [b"<%s> <%s> <%s>" % (a.hex().encode(), b.hex().encode(), t.hex().encode())
-                                  for a, b, t in runs])
-            + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-
-
 def _unicode_maps(doc: pikepdf.Pdf) -> None:
     """Every ToUnicode CMap of a composite font written in runs (WeasyPrint writes one line
     per glyph): the same code-to-text map, read back and compared before it replaces the old."""
@@ -268,11 +222,11 @@ def _unicode_maps(doc: pikepdf.Pdf) -> None:
         stream = obj.get("/ToUnicode")
         if not isinstance(stream, pikepdf.Stream):
             continue
-        mapping = _unicode_map(stream.read_bytes())
+        mapping = pdfcodes.unicode_map(stream.read_bytes())
         if not mapping:
             continue
-        data = _unicode_cmap(mapping)
-        if _unicode_map(data) == mapping:
+        data = pdfcodes.unicode_cmap(mapping, len(next(iter(mapping))))
+        if pdfcodes.unicode_map(data) == mapping:
             stream.write(data)
 
 
@@ -281,20 +235,25 @@ def slim(doc: pikepdf.Pdf) -> None:
     bytes, and leave every Flate stream to be compressed again (at the level `compression()`
     sets) when the file is saved."""
     _positions(doc)
+    _defaults(doc)
     _structure(doc)
     _truetype(doc)
     _unicode_maps(doc)
     forms: dict[tuple[int, int], pikepdf.Stream] = {}
     pdfmarked.flatten(doc)
+    recoded = pdfcodes.plan(doc)
     for page in doc.pages:
         instructions = pdfmarked.merge(doc, page.obj, list(pikepdf.parse_content_stream(page.obj)))
+        instructions = pdfcodes.recode(instructions, page.obj.get("/Resources"), recoded)
         data = compact(pdfmarked.text_runs(pdfmarked.tidy(instructions, page.obj.get("/Resources"), page=True)))
         page.obj.Contents = doc.make_stream(data)
         for xobject in page.obj.get("/Resources", pikepdf.Dictionary()).get("/XObject", pikepdf.Dictionary()).values():
             if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form":
                 forms[xobject.objgen] = xobject
     for form in forms.values():
-        form.write(compact(pdfmarked.tidy(list(pikepdf.parse_content_stream(form)), form.get("/Resources"), page=False)))
+        instructions = pdfcodes.recode(list(pikepdf.parse_content_stream(form)), form.get("/Resources"), recoded)
+        form.write(compact(pdfmarked.tidy(instructions, form.get("/Resources"), page=False)))
+    pdfcodes.encode(doc, recoded)
     for obj in doc.objects:
         if isinstance(obj, pikepdf.Stream) and obj.get("/Filter") == "/FlateDecode" and "/DecodeParms" not in obj:
             obj.write(obj.read_bytes())  # decoded: compressed again on save
