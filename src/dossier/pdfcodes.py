@@ -1,20 +1,25 @@
 """Part of the email profile's slimming (pdfslim.py): text shown with one byte per glyph.
 
-WeasyPrint shows every glyph of a font with a 2-byte code (`/Identity-H`: the code is the
-CID), though no font of a briefing shows more than a few hundred glyphs (the example: 21 to
-137). A font that shows at most 254 gets, in place of `/Identity-H`, an embedded CMap with a
-1-byte codespace mapping each new code to the CID the old one named (PDF 32000-1, 9.7.5):
-the CIDs, the font program, `/W` and `/CIDToGIDMap` stay as they are; the strings shown with
-the font and its ToUnicode CMap are written with the new codes. Code 32 is never given out:
-word spacing (`Tw`) applies to a 1-byte code 32 of a composite font, and to no code before.
+WeasyPrint shows every glyph with a 2-byte code (`/Identity-H`: the code is the CID, and for
+its TrueType fonts the CID is the glyph id, up to 2,738 in the example's subsets), though no
+font of a briefing shows more than a few hundred glyphs (the example: 21 to 137). Each
+TrueType CID font whose glyphs shown fit in 256 ids is cut down to them (and their
+components), numbered from 0 in their order (fontTools), and shown with 1-byte codes: its
+`/Encoding` is an embedded CMap mapping each byte to the CID of the same number (PDF 32000-1,
+9.7.5; one stream for all), `/CIDToGIDMap` stays `/Identity`, `/W` and the ToUnicode CMap
+are written for the new numbers, and so is every string shown with the font. Widths, glyphs
+and text are those of before; the file is smaller by about one byte per glyph shown.
 
-A font used in a way this pass does not follow (pdffonts' reader stops, or the file has
-annotation appearances, tiling patterns or forms that show text, which this pass does not
-rewrite) keeps its 2-byte codes.
+Not where a content stream sets word spacing (`Tw`, `"`): it applies to a 1-byte code 32,
+and to no 2-byte code. A font used in a way this pass does not follow (pdffonts' reader
+stops, a program shared by two fonts, or the file has annotation appearances, tiling
+patterns or forms that show text, which pdfslim does not rewrite) keeps its codes. The
+CID-keyed CFF (CJK) fonts keep theirs: their CIDs are named in the CFF's charset.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -25,8 +30,74 @@ from . import pdffonts
 Plan = dict[tuple[int, int], dict[int, int]]  # font objgen -> {old 2-byte code: new byte}
 
 
-def plan(doc: pikepdf.Pdf) -> Plan:
-    """The new codes of each font that can take them."""
+def _widths(w: Any) -> dict[int, Any]:
+    """CID -> width of a CIDFont's /W array (both forms: `c [w …]` and `c_first c_last w`)."""
+    out: dict[int, Any] = {}
+    items = list(w)
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            for n, width in enumerate(items[i + 1]):
+                out[first + n] = width
+            i += 2
+        else:
+            for cid in range(first, int(items[i + 1]) + 1):
+                out[cid] = items[i + 2]
+            i += 3
+    return out
+
+
+def _w(widths: dict[int, Any]) -> pikepdf.Array:
+    """A /W array of runs of consecutive CIDs."""
+    out: list[Any] = []
+    run: list[Any] = []
+    start = last = -2
+    for cid in sorted(widths):
+        if cid != last + 1 and run:
+            out += [start, pikepdf.Array(run)]
+            run = []
+        if not run:
+            start = cid
+        run.append(widths[cid])
+        last = cid
+    if run:
+        out += [start, pikepdf.Array(run)]
+    return pikepdf.Array(out)
+
+
+def _renumbered(program: bytes, shown: set[int]) -> tuple[bytes, dict[int, int]] | None:
+    """The TrueType program cut down to .notdef, the glyphs `shown` (by glyph id) and their
+    components, numbered from 0 in their order; and old glyph id -> new. None if a glyph shown
+    would not get a 1-byte id."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(program), recalcTimestamp=False, recalcBBoxes=False)
+    order = font.getGlyphOrder()
+    if "glyf" not in font or max(shown) >= len(order):
+        return None
+    options = subset.Options(
+        retain_gids=False, notdef_outline=True, glyph_names=False, hinting=True, layout_features=[],
+        name_IDs=[], drop_tables=["name", "post", "GDEF", "GSUB", "GPOS", "gasp"], recalc_bounds=False,
+        recalc_timestamp=False, prune_unicode_ranges=False, notdef_glyph=True,
+    )
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=sorted(shown | {0}))
+    subsetter.subset(font)
+    position = {name: gid for gid, name in enumerate(font.getGlyphOrder())}
+    mapping = {old: position[order[old]] for old in shown}
+    if max(mapping.values()) > 255:
+        return None
+    out = io.BytesIO()
+    font.save(out, reorderTables=False)
+    return out.getvalue(), mapping
+
+
+def renumber(doc: pikepdf.Pdf) -> Plan:
+    """Each TrueType CID font that can take 1-byte codes, cut down and numbered again with its
+    /Encoding, /W and ToUnicode; returns the new code of each old one, for `recode()` to
+    write into every content stream."""
     for obj in doc.objects:
         if isinstance(obj, pikepdf.Dictionary) and (
             (obj.get("/Type") == "/Annot" and "/AP" in obj) or obj.get("/PatternType") == 1
@@ -36,6 +107,9 @@ def plan(doc: pikepdf.Pdf) -> Plan:
             str(i.operator) in pdffonts._SHOW for i in pikepdf.parse_content_stream(obj)
         ):
             return {}  # text in a form: pdfslim rewrites the forms of pages, not those of forms
+    for page in doc.pages:
+        if any(str(i.operator) in ("Tw", '"') for i in pikepdf.parse_content_stream(page.obj)):
+            return {}
     usage = pdffonts._Usage()
     try:
         for page in doc.pages:
@@ -43,18 +117,46 @@ def plan(doc: pikepdf.Pdf) -> Plan:
     except pdffonts._Unknown:
         return {}
     usage.unread(doc)
-    codes = [c for c in range(256) if c != 32]
     out: Plan = {}
+    encoding: pikepdf.Object | None = None
+    users: dict[tuple[int, int], int] = {}  # font program -> Type0 fonts showing with it
+    for obj in doc.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0":
+            for cidfont in obj.get("/DescendantFonts", []):
+                program = cidfont.get("/FontDescriptor", pikepdf.Dictionary()).get("/FontFile2")
+                if isinstance(program, pikepdf.Stream):
+                    users[program.objgen] = users.get(program.objgen, 0) + 1
     for obj in doc.objects:
         if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0"
                 and obj.get("/Encoding") == "/Identity-H" and obj.objgen not in usage.unknown):
             continue
-        shown = usage.codes.get(obj.objgen, set())
+        cidfont = obj.DescendantFonts[0]
+        descriptor = cidfont.get("/FontDescriptor", pikepdf.Dictionary())
+        program = descriptor.get("/FontFile2")
         tounicode = obj.get("/ToUnicode")
-        if isinstance(tounicode, pikepdf.Stream) and unicode_map(tounicode.read_bytes()) is None:
+        shown = usage.codes.get(obj.objgen, set())
+        if (cidfont.get("/Subtype") != "/CIDFontType2" or cidfont.get("/CIDToGIDMap") != "/Identity"
+                or not isinstance(program, pikepdf.Stream) or users.get(program.objgen) != 1
+                or "/CIDSet" in descriptor or not shown
+                or not isinstance(cidfont.get("/W"), pikepdf.Array)
+                or not isinstance(tounicode, pikepdf.Stream) or unicode_map(tounicode.read_bytes()) is None):
             continue
-        if shown and len(shown) <= len(codes):
-            out[obj.objgen] = dict(zip(sorted(shown), codes, strict=False))
+        renumbered = _renumbered(program.read_bytes(), shown)
+        if renumbered is None:
+            continue
+        data, mapping = renumbered
+        old = unicode_map(tounicode.read_bytes())
+        assert old is not None
+        program.write(data)
+        program.Length1 = len(data)
+        widths = _widths(cidfont.W)
+        cidfont.W = _w({new: widths[o] for o, new in mapping.items() if o in widths})
+        tounicode.write(unicode_cmap({bytes((new,)): old[o.to_bytes(2, "big")] for o, new in mapping.items()
+                                      if o.to_bytes(2, "big") in old}, 1))
+        if encoding is None:
+            encoding = doc.make_indirect(_identity(doc))
+        obj.Encoding = encoding
+        out[obj.objgen] = mapping
     return out
 
 
@@ -156,42 +258,16 @@ def unicode_cmap(mapping: dict[bytes, bytes], width: int = 2) -> bytes:
             + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
 
 
-def _encoding(doc: pikepdf.Pdf, codes: dict[int, int], info: Any, name: str) -> pikepdf.Stream:
-    """The embedded CMap of 1-byte codes to the old codes' CIDs, in runs (cidrange)."""
-    runs: list[list[int]] = []  # [first code, last code, first CID]
-    for cid, code in sorted(codes.items(), key=lambda item: item[1]):
-        if runs and code == runs[-1][1] + 1 and cid == runs[-1][2] + code - runs[-1][0]:
-            runs[-1][1] = code
-        else:
-            runs.append([code, code, cid])
-    lines = [b"<%02x> <%02x> %d" % (a, b, c) for a, b, c in runs]
-    blocks = b"".join(b"%d begincidrange\n%s\nendcidrange\n" % (len(lines[i:i + 100]), b"\n".join(lines[i:i + 100]))
-                      for i in range(0, len(lines), 100))
-    registry, ordering, supplement = str(info.Registry), str(info.Ordering), int(info.Supplement)
+def _identity(doc: pikepdf.Pdf) -> pikepdf.Stream:
+    """The embedded CMap of every 1-byte code to the CID of the same number (one, shared)."""
     data = (b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            b"/CIDSystemInfo << /Registry (%s) /Ordering (%s) /Supplement %d >> def\n"
-            b"/CMapName /%s def\n/CMapType 1 def\n1 begincodespacerange\n<00> <ff>\nendcodespacerange\n"
-            % (registry.encode(), ordering.encode(), supplement, name.encode())
-            + blocks + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> def\n"
+            b"/CMapName /Dossier-OneByte-Identity def\n/CMapType 1 def\n"
+            b"1 begincodespacerange\n<00> <ff>\nendcodespacerange\n1 begincidrange\n<00> <ff> 0\nendcidrange\n"
+            b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
     stream = pikepdf.Stream(doc, data)
     stream.Type = pikepdf.Name.CMap
-    stream.CMapName = pikepdf.Name("/" + name)
-    stream.CIDSystemInfo = pikepdf.Dictionary(Registry=pikepdf.String(registry), Ordering=pikepdf.String(ordering),
-                                              Supplement=supplement)
+    stream.CMapName = pikepdf.Name("/Dossier-OneByte-Identity")
+    stream.CIDSystemInfo = pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"),
+                                              Supplement=0)
     return stream
-
-
-def encode(doc: pikepdf.Pdf, fonts: Plan) -> None:
-    """The planned fonts' /Encoding and ToUnicode in the new codes."""
-    for obj in doc.objects:
-        if not (isinstance(obj, pikepdf.Dictionary) and obj.objgen in fonts):
-            continue
-        codes = fonts[obj.objgen]
-        tounicode = obj.get("/ToUnicode")
-        if isinstance(tounicode, pikepdf.Stream):
-            old = unicode_map(tounicode.read_bytes())
-            assert old is not None  # plan() plans no font whose map it cannot read
-            new = {bytes((code,)): old[c.to_bytes(2, "big")] for c, code in codes.items() if c.to_bytes(2, "big") in old}
-            tounicode.write(unicode_cmap(new, 1))
-        tag = str(obj.get("/BaseFont", "/F"))[1:].split("+")[0]
-        obj.Encoding = doc.make_indirect(_encoding(doc, codes, obj.DescendantFonts[0].CIDSystemInfo, f"Dossier-{tag}-H"))

@@ -329,3 +329,25 @@ def text_runs(instructions: list[Any]) -> list[Any]:
         out.append(instructions[units[-1][1] - 2])  # the last ET
         i = units[-1][1]
     return out
+
+
+def nesting(instructions: list[Any]) -> list[Any]:
+    """Without a `q … Q` that saves nothing: an empty one, and one whose only content is
+    another (`q q … Q Q` saves and restores the same state twice)."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for i, instruction in enumerate(instructions):
+        op = str(instruction.operator)
+        if op == "q":
+            stack.append(i)
+        elif op == "Q":
+            if not stack:
+                return instructions  # unbalanced: leave it as it is
+            pairs[stack.pop()] = i
+    if stack:
+        return instructions
+    drop: set[int] = set()
+    for start, end in pairs.items():
+        if end == start + 1 or (pairs.get(start + 1) == end - 1):
+            drop.update((start, end))
+    return [x for i, x in enumerate(instructions) if i not in drop]
