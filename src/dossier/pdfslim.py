@@ -8,8 +8,9 @@ letter-spacing to 14 decimals, and every text position to 6 decimals. Here:
 - a TJ array is written compactly: adjacent strings joined (a zero adjustment moves
   nothing), adjacent adjustments summed (an empty string shows nothing), adjustments to
   3 decimals (a millionth of an em), strings as literal bytes rather than hex;
-- the position of a text matrix (Tm) is written to 3 decimals of a user unit (0.75 pt
-  here, so within 0.0004 pt, a ten-thousandth of a millimetre); its scale is kept exact;
+- the position of a text matrix (Tm) and the points of a path are written to 3 decimals
+  of a user unit (0.75 pt here, so within 0.0004 pt, a ten-thousandth of a millimetre); a
+  text matrix's scale is kept exact;
   a Tm that only moves the line is written as the move (`Td`), exactly, in decimal;
 - marked content in fewer pieces, runs of marked text in one text object, state set to
   the value it has and `q … Q` that save nothing dropped (pdfmarked.py); text shown with
@@ -23,10 +24,11 @@ letter-spacing to 14 decimals, and every text position to 6 decimals. Here:
 - every Flate stream is compressed again at zlib's highest level.
 
 Nothing a reader sees or reads is dropped: what is drawn, the structure and its reading
-order, the text a reader copies. The example: 248 KB → 200 KB, its pages pixel-identical in
-poppler but for a quarter-pixel shift of a glyph here and there (a `Td` lands a double's
-rounding away from the `Tm` it replaces, and poppler snaps glyph origins to quarter pixels). Images are made smaller before this, when WeasyPrint loads them
-(`typeset._options`: 150 dpi at their printed size, JPEG quality 75).
+order, the text a reader copies. The example: 248 KB -> 199 KB; in poppler the same text
+and, at 72 dpi, the same pixels but for a few of antialiasing on three pages (a rounded
+point of a rule; a `Td` lands a double's rounding away from the `Tm` it replaces, and poppler
+snaps glyph origins to quarter pixels). Images are made smaller before this, when
+WeasyPrint loads them (`typeset._options`: 150 dpi at their printed size, JPEG quality 75).
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ def _td(line: tuple[bytes, ...] | None, matrix: tuple[bytes, ...]) -> bytes:
     return b" ".join(matrix) + b" Tm"
 
 
+# Path construction: its points to 3 decimals of a user unit, as text positions (Tm).
+_PATH = {"m", "l", "c", "v", "y", "re"}
+
+
 def compact(instructions: list[Any]) -> bytes:
     """A content stream's instructions, written compactly."""
     lines = []
@@ -115,6 +121,8 @@ def compact(instructions: list[Any]) -> bytes:
             matrix = _tm(operands)
             lines.append(_td(line, matrix))
             line = matrix
+        elif op in _PATH and all(isinstance(x, (int, Decimal)) for x in operands):
+            lines.append(b" ".join([*(_number(float(x)) for x in operands), op.encode()]))
         else:
             if op == "BT":
                 line = (b"1", b"0", b"0", b"1", b"0", b"0")
