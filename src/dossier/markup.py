@@ -287,6 +287,10 @@ def _delimiter(text: str, i: int, run: int, stack: list[_Opener], floor: int, re
     if ch == "_":  # intraword underscores are literal (snake_case)
         can_open = can_open and not prev.isalnum()
         can_close = can_close and not after.isalnum()
+    if ch != "~" and run > 3 and (can_open or can_close):  # pandoc prints `****x****` as typed
+        report(i, f"'{ch * run}' is not emphasis (pandoc prints it as typed), expected at most '{ch * 3}' "
+                  f"(write \\{ch} for a literal {ch})")
+        return
     if can_close:
         for k in range(len(stack) - 1, floor - 1, -1):
             if stack[k].char == ch:
