@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import random
 import re
-import time
 import xml.etree.ElementTree as ET
 from itertools import combinations
 from pathlib import Path
@@ -206,13 +205,10 @@ def test_japanese_titles_wrap_and_do_not_overlap(example: list[TimelineEvent]) -
     assert lay.labels[0].date_text == "1855年2月7日"
 
 
-def test_three_hundred_events_draw_quickly_and_legibly() -> None:
+def test_three_hundred_events_draw_legibly() -> None:
+    """How fast is measured by `make bench`, never asserted in a test: these machines are noisy."""
     events = random_events(300, 2026)
-    timeline_svg(events[:5])  # fonts and locale data loaded once
-    start = time.perf_counter()
     svg = timeline_svg(events)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0
     assert len(marks(svg)) == 300
     lay = layout(events)
     assert_no_overlaps(lay)
