@@ -84,6 +84,7 @@ def scan(source: str, citations: bool = True) -> list[tuple[int, str]]:
     fence: str | None = None
     previous_blank = True
     offset = 0
+    closers = _closers(source)
     for line in source.splitlines(keepends=True):
         start, offset = offset, offset + len(line)
         body = line.rstrip("\r\n")
@@ -92,6 +93,8 @@ def scan(source: str, citations: bool = True) -> list[tuple[int, str]]:
                 fence = None
             continue
         found = _FENCE.match(body)
+        if found and not _closes(closers, found.group(1), start):
+            found = None  # pandoc reads a fence that never closes as text (`~~~~` is an empty subscript)
         if found and body[found.end():].lstrip().startswith("{"):
             problems.append((start + found.end(), "attributes on a code block are not allowed, expected ``` alone "
                                                   "(the theme sets code)"))
@@ -125,6 +128,35 @@ def scan(source: str, citations: bool = True) -> list[tuple[int, str]]:
             return problems
     _inline(paragraph, problems, citations)
     return problems
+
+
+def _closers(source: str) -> dict[str, tuple[list[int], list[int]]]:
+    """For ` and ~: the offsets of the lines that could close a fence of that character, and for
+    each, the longest such line from it on (a fence closes on a line at least as long)."""
+    found: dict[str, list[tuple[int, int]]] = {"`": [], "~": []}
+    offset = 0
+    for line in source.splitlines(keepends=True):
+        bare = line.rstrip("\r\n").strip(" \t>")
+        if len(bare) >= 3 and bare[0] in "`~" and not bare.strip(bare[0]):
+            found[bare[0]].append((offset, len(bare)))
+        offset += len(line)
+    out = {}
+    for ch, lines in found.items():
+        longest, best = [], 0
+        for _, length in reversed(lines):
+            best = max(best, length)
+            longest.append(best)
+        out[ch] = ([o for o, _ in lines], longest[::-1])
+    return out
+
+
+def _closes(closers: dict[str, tuple[list[int], list[int]]], fence: str, start: int) -> bool:
+    """Whether a line after `start` can close this fence: pandoc reads one that never closes as text."""
+    import bisect
+
+    offsets, longest = closers[fence[0]]
+    i = bisect.bisect_right(offsets, start)
+    return i < len(offsets) and longest[i] >= len(fence)
 
 
 def _containers(body: str, indent: int, stack: list[int]) -> int | None:
