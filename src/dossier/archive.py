@@ -41,7 +41,7 @@ from typing import Any
 from . import __version__
 from .errors import DossierError, Location, Problem, display
 from .profiles import Profile
-from .sourcedate import MANIFEST
+from .sourcedate import MANIFEST, pdf_date
 
 FORMAT = "dossier archive 1"
 MIME = {  # what mimetypes does not know, or names differently across systems
@@ -269,12 +269,6 @@ def _pdfua_extension_schema(rdf_ns: str) -> Any:
     sub(prop, "pdfaProperty", "category", "internal")
     sub(prop, "pdfaProperty", "description", "Indicates which part of ISO 14289 (PDF/UA) the file conforms to")
     return description
-
-
-def pdf_date(epoch: int) -> str:
-    import datetime
-
-    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("D:%Y%m%d%H%M%SZ")
 
 
 def attach(doc: Any, files: tuple[Attachment, ...], epoch: int | None) -> None:

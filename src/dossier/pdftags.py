@@ -36,7 +36,6 @@ data; the checks in tests/test_tags.py walk the result the way a PDF/UA checker 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -45,6 +44,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pikepdf
 
 from .finish import DocMeta
+from .sourcedate import pdf_date, w3c_date
 
 __all__ = ["DocMeta", "tagged_at_source", "tag", "xmp", "xmp_description"]
 
@@ -341,10 +341,6 @@ NAMESPACES = {
 }
 
 
-def _date(epoch: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
 def xmp_description(prefix: str, uri: str, properties: Iterable[tuple[str, str]]) -> str:
     """One `rdf:Description` of simple properties in a namespace, to pass to `xmp(extra=...)`."""
     body = "".join(f"<{prefix}:{name}>{escape(value)}</{prefix}:{name}>" for name, value in properties)
@@ -376,7 +372,7 @@ def xmp(meta: DocMeta, epoch: int | None, producer: str = "", extra: Sequence[st
     dc.append("<dc:format>application/pdf</dc:format>")
     props = ["<xmp:CreatorTool>dossier</xmp:CreatorTool>"]
     if epoch is not None:
-        stamp = _date(epoch)
+        stamp = w3c_date(epoch)
         props[:0] = [f"<xmp:CreateDate>{stamp}</xmp:CreateDate>", f"<xmp:ModifyDate>{stamp}</xmp:ModifyDate>",
                      f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate>"]
     if producer:
@@ -398,10 +394,6 @@ def xmp(meta: DocMeta, epoch: int | None, producer: str = "", extra: Sequence[st
     return packet.encode("utf-8")
 
 
-def _pdf_date(epoch: int) -> str:
-    return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(epoch))
-
-
 def _docinfo(doc: pikepdf.Pdf, meta: DocMeta, epoch: int | None) -> None:
     """The document information says what the XMP says (PDF/A wants them equal)."""
     info = doc.docinfo
@@ -418,7 +410,7 @@ def _docinfo(doc: pikepdf.Pdf, meta: DocMeta, epoch: int | None) -> None:
             if key in info:
                 del info[key]
         else:
-            info[key] = pikepdf.String(_pdf_date(epoch))
+            info[key] = pikepdf.String(pdf_date(epoch))
 
 
 _KEPT = ("http://www.aiim.org/pdfa/ns/id/", "http://www.aiim.org/pdfua/ns/id/", "http://www.aiim.org/pdfa/ns/extension/")

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
 
 from . import sandbox
@@ -23,6 +24,16 @@ from .model import DateValue
 
 MANIFEST = "manifest.json"
 _LATEST = 2**33  # seconds: year 2242, far beyond any honest date, and within PDF's date syntax
+
+
+def w3c_date(epoch: int) -> str:
+    """The build's date as XMP and WeasyPrint's metadata write it (UTC)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def pdf_date(epoch: int) -> str:
+    """The build's date as a PDF date string (document information, attachments; UTC)."""
+    return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(epoch))
 
 
 def source_epoch(root: Path, edition: DateValue | None) -> int | None:

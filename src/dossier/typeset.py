@@ -10,7 +10,6 @@ them and carries on.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import mimetypes
 import re
@@ -21,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import DossierError, Location, Problem, display
 from .profiles import Profile
+from .sourcedate import w3c_date
 
 
 class _Refused(BaseException):
@@ -121,11 +121,6 @@ SecondPass = Callable[[dict[str, int]], tuple[str, str]]
 ARCHIVE_VARIANT = "pdf/a-3u"
 
 
-def _w3c_date(epoch: int) -> str:
-    """Seconds since 1970 as the W3C date WeasyPrint's metadata takes (UTC)."""
-    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _options(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
     """WeasyPrint's options for a profile: those of `render()` and those of `write_pdf()`.
     Every profile is tagged. Email downsamples raster images to EMAIL_DPI at their printed
@@ -195,7 +190,7 @@ def typeset(
             raise _too_tall([o for o in overflowing if o[1] in parts] or overflowing)
         # WeasyPrint reads no SOURCE_DATE_EPOCH: the dates are set here, or none are written
         # (not even the edition a template may give as dcterms.created).
-        document.metadata.created = document.metadata.modified = None if epoch is None else _w3c_date(epoch)
+        document.metadata.created = document.metadata.modified = None if epoch is None else w3c_date(epoch)
         if profile is not None and profile.name == "archive":
             from .archive import claim_pdfua
 
