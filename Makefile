@@ -12,7 +12,7 @@ SOURCES  := $(shell find src/dossier -type f \( -name '*.py' -o -name '*.lua' -o
 THEME    := $(shell find templates -type f 2>/dev/null)
 CONTENT  := $(shell find content -type f 2>/dev/null)
 
-.PHONY: all help test lint bench check preview clean distclean print email archive
+.PHONY: all help test lint constraints bench check preview clean distclean print email archive
 # Never delete a PDF because a rebuild failed: the previous one stays.
 .PRECIOUS: $(PDF) build/briefing-%.pdf
 
@@ -25,7 +25,8 @@ help:
 	@echo "make email      build/briefing-email.pdf: the smallest faithful file, its size reported"
 	@echo "make archive    build/briefing-archive.pdf: PDF/A-3 and PDF/UA-1 with its sources attached"
 	@echo "make check      check content/ without writing a PDF"
-	@echo "make lint       ruff and mypy"
+	@echo "make lint       ruff check, ruff format --check, mypy --strict"
+	@echo "make constraints  re-pin constraints.txt to what .venv has (after make test passes)"
 	@echo "make bench      time the example build (median of several runs)"
 	@echo "make preview    every page of the PDF on one contact sheet, build/preview.png"
 	@echo "make clean      remove build/"
@@ -34,10 +35,10 @@ $(SYSDEPS): scripts/sysdeps.sh
 	bash scripts/sysdeps.sh
 	@mkdir -p $(VENV) && touch $@
 
-$(STAMP): pyproject.toml $(SYSDEPS)
+$(STAMP): pyproject.toml constraints.txt $(SYSDEPS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11 or newer is needed (PYTHON=$(PYTHON))" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	# Precompiled bytecode saves ~0.8 s per cold build where PYTHONDONTWRITEBYTECODE is set.
 	$(BIN)/python -m compileall -q src/dossier $(VENV)/lib >/dev/null || true
 	touch $@
@@ -59,8 +60,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+
+constraints: $(STAMP)
+	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt
 
 preview: build/preview.png
 

@@ -25,8 +25,7 @@ def main() -> None:
     cold = []
     for _ in range(args.runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "dossier", "build", str(args.dossier), "-o", str(out)], check=True,
-                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "dossier", "build", str(args.dossier), "-o", str(out)], check=True, capture_output=True)
         cold.append(time.perf_counter() - start)
 
     from dossier import build

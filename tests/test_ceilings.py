@@ -102,8 +102,9 @@ def test_pandoc_for_bibtex_runs_under_the_memory_ceiling(dossier_copy: Path, fak
     fake_pandoc("bib", "allocate")
     with pytest.raises(DossierError) as info:
         check(dossier_copy, Limits(memory_mib=1024))
-    assert f"{dossier_copy}/bibliography.bib:1:1: reading the bibliography with pandoc needed more than 1024 MiB, " \
-           "expected less (see --memory)" in [str(p) for p in info.value.problems]
+    assert f"{dossier_copy}/bibliography.bib:1:1: reading the bibliography with pandoc needed more than 1024 MiB, expected less (see --memory)" in [
+        str(p) for p in info.value.problems
+    ]
 
 
 @pytest.mark.parametrize(("mode", "what"), [("lua", "formatting rich text and citations"), ("bib", "reading the bibliography with pandoc")])
@@ -127,7 +128,10 @@ def test_real_pandoc_gets_the_memory_ceiling(dossier_copy: Path) -> None:
     """The real pandoc (GHC's runtime) cannot start under 200 MiB: proof that the ceiling reaches it."""
     proc = subprocess.run(
         [sys.executable, "-m", "dossier", "check", str(dossier_copy), "--memory", "200"],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     assert proc.returncode == 1, proc.stderr
     assert f"{dossier_copy}/dossier.yaml:1:1: formatting rich text and citations needed more than 200 MiB" in proc.stderr
@@ -137,7 +141,10 @@ def test_real_pandoc_gets_the_memory_ceiling(dossier_copy: Path) -> None:
 def test_a_ceiling_below_what_python_needs_is_a_located_error(dossier_copy: Path, tmp_path: Path, mib: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "dossier", "build", str(dossier_copy), "-o", str(tmp_path / "o.pdf"), "--memory", mib],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.splitlines()
@@ -160,8 +167,13 @@ def test_reading_runs_under_the_memory_ceiling_not_in_the_parent(dossier_copy: P
         # process that forked it (Linux keeps the larger of the two across exec).
         "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) // 1024)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe, str(dossier_copy)], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(dossier_copy)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
     *message, peak = proc.stdout.splitlines()
     # The stage is named (never "typesetting"); on a loaded machine the time ceiling may come first.
     assert len(message) == 1 and message[0] in (
@@ -185,7 +197,8 @@ def test_huge_extension_value_is_checked_in_linear_time(dossier_copy: Path) -> N
         check(dossier_copy, Limits(seconds=60))
     assert [str(p) for p in info.value.problems] == [
         f"{dossier_copy}/dossier.yaml:{first + n}:{3 + n % 900}: character (U+{0xE000 + n:04X} unnamed character)"
-        " is in no theme font, expected text the fonts cover" for n in range(1000)
+        " is in no theme font, expected text the fonts cover"
+        for n in range(1000)
     ]
 
 
@@ -226,7 +239,9 @@ def test_kill_9_of_dossier_leaves_no_process(dossier_copy: Path, tmp_path: Path,
     marker = f"DOSSIER_TEST_{uuid.uuid4().hex}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "dossier", "build", str(dossier_copy), "-o", str(tmp_path / "o.pdf"), "--timeout", "120"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": str(ROOT / "src"), marker: "1"},
     )
     try:

@@ -20,11 +20,16 @@ def _bib_text(root: Path) -> str:
 def test_csl_json_instead_of_yaml(dossier_copy: Path) -> None:
     (dossier_copy / "bibliography.yaml").unlink()
     entries = [
-        {"id": "treaty1920", "type": "treaty", "title": "Treaty concerning the Archipelago of Spitsbergen",
-         "issued": {"date-parts": [[1920, 2, 9]]}},
-        {"id": "ulfstein1995", "type": "book", "author": [{"family": "Ulfstein", "given": "Geir"}],
-         "title": "The Svalbard Treaty", "publisher": "Scandinavian University Press", "publisher-place": "Oslo",
-         "issued": {"date-parts": [[1995]]}},
+        {"id": "treaty1920", "type": "treaty", "title": "Treaty concerning the Archipelago of Spitsbergen", "issued": {"date-parts": [[1920, 2, 9]]}},
+        {
+            "id": "ulfstein1995",
+            "type": "book",
+            "author": [{"family": "Ulfstein", "given": "Geir"}],
+            "title": "The Svalbard Treaty",
+            "publisher": "Scandinavian University Press",
+            "publisher-place": "Oslo",
+            "issued": {"date-parts": [[1995]]},
+        },
     ]
     (dossier_copy / "bibliography.json").write_text(json.dumps(entries))
     assert "Ulfstein, Geir. 1995. The Svalbard Treaty. Scandinavian University Press." in _bib_text(dossier_copy)
@@ -34,10 +39,15 @@ def test_tab_indented_csl_json_is_read(dossier_copy: Path) -> None:
     """Valid JSON is read whatever its white space (tabs: `jq --tab`, some Zotero exports); issue 8, hole 11."""
     (dossier_copy / "bibliography.yaml").unlink()
     entries = [
-        {"id": "treaty1920", "type": "treaty", "title": "Treaty concerning the Archipelago of Spitsbergen",
-         "issued": {"date-parts": [[1920, 2, 9]]}},
-        {"id": "ulfstein1995", "type": "book", "author": [{"family": "Ulfstein", "given": "Geir"}],
-         "title": "The Svalbard Treaty", "publisher": "Scandinavian University Press", "issued": {"date-parts": [[1995]]}},
+        {"id": "treaty1920", "type": "treaty", "title": "Treaty concerning the Archipelago of Spitsbergen", "issued": {"date-parts": [[1920, 2, 9]]}},
+        {
+            "id": "ulfstein1995",
+            "type": "book",
+            "author": [{"family": "Ulfstein", "given": "Geir"}],
+            "title": "The Svalbard Treaty",
+            "publisher": "Scandinavian University Press",
+            "issued": {"date-parts": [[1995]]},
+        },
     ]
     (dossier_copy / "bibliography.json").write_text(json.dumps(entries, indent="\t").replace(", ", ",\t\r\n\t"))
     assert "Ulfstein, Geir. 1995. The Svalbard Treaty. Scandinavian University Press." in _bib_text(dossier_copy)
@@ -112,10 +122,13 @@ def test_duplicate_id_across_files_names_both_places(dossier_copy: Path) -> None
 
 def test_translated_title_follows_the_original_in_brackets(dossier_copy: Path) -> None:
     path = dossier_copy / "bibliography.yaml"
-    path.write_text(path.read_text() + (
-        "- id: izv\n  type: article-newspaper\n  title: Совместная декларация\n  translated-title: The joint declaration\n"
-        "  container-title: Известия\n  issued: 1956-10-20\n  language: ru\n"
-    ))
+    path.write_text(
+        path.read_text()
+        + (
+            "- id: izv\n  type: article-newspaper\n  title: Совместная декларация\n  translated-title: The joint declaration\n"
+            "  container-title: Известия\n  issued: 1956-10-20\n  language: ru\n"
+        )
+    )
     summary = dossier_copy / "dossier.yaml"
     summary.write_text(summary.read_text().replace("Russian name:", "[@izv] Russian name:"))
     p = prepare(dossier_copy)
@@ -128,10 +141,13 @@ def test_translated_title_follows_the_original_in_brackets(dossier_copy: Path) -
 
 def test_style_terms_follow_the_dossier_language(dossier_copy: Path) -> None:
     path = dossier_copy / "bibliography.yaml"
-    path.write_text(path.read_text() + (
-        "- id: two\n  type: book\n  author:\n    - {family: Dupont, given: Jean}\n    - {family: Martin, given: Paul}\n"
-        "  title: Les îles\n  publisher: Gallimard\n  language: fr\n"
-    ))
+    path.write_text(
+        path.read_text()
+        + (
+            "- id: two\n  type: book\n  author:\n    - {family: Dupont, given: Jean}\n    - {family: Martin, given: Paul}\n"
+            "  title: Les îles\n  publisher: Gallimard\n  language: fr\n"
+        )
+    )
     summary = dossier_copy / "dossier.yaml"
     summary.write_text(summary.read_text().replace("language: en", "language: fr").replace("Russian name:", "[@two] Russian name:"))
     bib = _bib_text(dossier_copy)

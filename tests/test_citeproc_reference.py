@@ -257,9 +257,26 @@ def pandoc_output(binary: str, work: Path, style: str) -> Output:
     refs.write_text("references:\n" + textwrap.indent((DATA / "references.yaml").read_text(encoding="utf-8"), "  "), encoding="utf-8")
     markdown = "---\nnocite: '@*'\n---\n\n" + "\n\n".join(CLUSTERS) + "\n"
     proc = subprocess.run(
-        [binary, "--citeproc", "--csl", str(STYLES_DIR / f"{STYLES[style]}.csl"), "--bibliography", str(refs),
-         "-f", "markdown", "-t", "json", "--wrap=none", "-M", f"lang={LANG}"],
-        input=markdown.encode("utf-8"), capture_output=True, timeout=120, env={**os.environ, "LANG": "C.UTF-8"}, check=False,
+        [
+            binary,
+            "--citeproc",
+            "--csl",
+            str(STYLES_DIR / f"{STYLES[style]}.csl"),
+            "--bibliography",
+            str(refs),
+            "-f",
+            "markdown",
+            "-t",
+            "json",
+            "--wrap=none",
+            "-M",
+            f"lang={LANG}",
+        ],
+        input=markdown.encode("utf-8"),
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "LANG": "C.UTF-8"},
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     return _ast_output(json.loads(proc.stdout))
@@ -415,9 +432,7 @@ _BIBTEX = """\
 
 
 @pytest.mark.parametrize(("lang", "user_lang"), [("de", "C.UTF-8"), ("ru", "en_US.UTF-8"), ("en-US", "ja_JP.UTF-8")])
-def test_bibtex_entries_match_pandoc_in_the_dossier_language(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, user_lang: str
-) -> None:
+def test_bibtex_entries_match_pandoc_in_the_dossier_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, user_lang: str) -> None:
     """A .bib is read as pandoc reads it for a document in that `lang`; the user's LANG plays no part."""
     root = tmp_path / "dossier"
     root.mkdir()
@@ -427,9 +442,25 @@ def test_bibtex_entries_match_pandoc_in_the_dossier_language(
     p = prepare(root)
     ours = [(key, normalise("".join(_html(str(h)).all))) for key, h in p.formatted.bibliography]
     proc = subprocess.run(
-        [pandoc_path(), "--citeproc", "--csl", str(STYLES_DIR / "chicago-author-date.csl"), "--bibliography", str(root / "bibliography.bib"),
-         "-f", "markdown", "-t", "json", "-M", f"lang={lang}"],
-        input=b"---\nnocite: '@*'\n---\n", capture_output=True, timeout=120, env={**os.environ, "LANG": "C.UTF-8"}, check=True,
+        [
+            pandoc_path(),
+            "--citeproc",
+            "--csl",
+            str(STYLES_DIR / "chicago-author-date.csl"),
+            "--bibliography",
+            str(root / "bibliography.bib"),
+            "-f",
+            "markdown",
+            "-t",
+            "json",
+            "-M",
+            f"lang={lang}",
+        ],
+        input=b"---\nnocite: '@*'\n---\n",
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "LANG": "C.UTF-8"},
+        check=True,
     )
     assert ours == _ast_output(json.loads(proc.stdout)).bibliography
     if lang == "de":
@@ -481,9 +512,26 @@ def _bib_outputs(path: Path, style: str, tmp: Path) -> tuple[Output, Output]:
     ours = Output(html.paragraphs, [(key, normalise("".join(_html(str(h)).all))) for key, h in entries])
     (root / "in.bib").write_text(_bib_text(path), encoding="utf-8")
     proc = subprocess.run(
-        [pandoc_path(), "--citeproc", "--csl", str(STYLES_DIR / f"{STYLES[style]}.csl"), "--bibliography", str(root / "in.bib"),
-         "-f", "markdown", "-t", "json", "--wrap=none", "-M", f"lang={LANG}"],
-        input=("\n\n".join(clusters) + "\n").encode("utf-8"), capture_output=True, timeout=300, env={**os.environ, "LANG": "C.UTF-8"}, check=True,
+        [
+            pandoc_path(),
+            "--citeproc",
+            "--csl",
+            str(STYLES_DIR / f"{STYLES[style]}.csl"),
+            "--bibliography",
+            str(root / "in.bib"),
+            "-f",
+            "markdown",
+            "-t",
+            "json",
+            "--wrap=none",
+            "-M",
+            f"lang={LANG}",
+        ],
+        input=("\n\n".join(clusters) + "\n").encode("utf-8"),
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "LANG": "C.UTF-8"},
+        check=True,
     )
     return ours, _ast_output(json.loads(proc.stdout))
 

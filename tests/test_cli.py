@@ -64,7 +64,9 @@ def test_python_dash_m_and_a_successful_build(dossier_copy: Path, tmp_path: Path
     out = tmp_path / "b" / "x.pdf"
     proc = subprocess.run(
         [sys.executable, "-m", "dossier", "build", str(dossier_copy), "-o", str(out)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     pages = len(pikepdf.open(out).pages)
@@ -85,19 +87,17 @@ def test_check_reports_entries_lacking_what_their_type_needs(dossier_copy: Path,
     summary.write_text(summary.read_text().replace("Russian name:", "[@bare] Russian name:"))
     assert main(["check", str(dossier_copy)]) == 0
     err = capsys.readouterr().err
-    assert f"{dossier_copy}/bibliography.yaml:22:3: warning: entry 'bare' (book) has no author or editor, date (issued), publisher," \
+    assert (
+        f"{dossier_copy}/bibliography.yaml:22:3: warning: entry 'bare' (book) has no author or editor, date (issued), publisher,"
         " which its reference needs" in err
+    )
 
 
-def test_output_that_is_a_folder_or_a_link_is_refused_before_building(
-    dossier_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_output_that_is_a_folder_or_a_link_is_refused_before_building(dossier_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     assert main(["build", str(dossier_copy), "-o", str(folder)]) == 1
-    assert capsys.readouterr().err.splitlines()[0] == (
-        f"{folder}:1:1: output is a folder, expected a file path to write the PDF to (-o FILE.pdf)"
-    )
+    assert capsys.readouterr().err.splitlines()[0] == (f"{folder}:1:1: output is a folder, expected a file path to write the PDF to (-o FILE.pdf)")
     target = tmp_path / "elsewhere.pdf"
     target.write_bytes(b"%PDF-1.7 keep\n%%EOF\n")
     (tmp_path / "link.pdf").symlink_to(target)

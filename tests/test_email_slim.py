@@ -43,15 +43,20 @@ def _elements(pdf: pikepdf.Pdf) -> list[Any]:
 
 
 def _mcids(page: pikepdf.Page) -> list[int]:
-    return [int(op.operands[1].MCID) for op in pikepdf.parse_content_stream(page, "BDC")
-            if isinstance(op.operands[1], pikepdf.Dictionary) and "/MCID" in op.operands[1]]
+    return [
+        int(op.operands[1].MCID)
+        for op in pikepdf.parse_content_stream(page, "BDC")
+        if isinstance(op.operands[1], pikepdf.Dictionary) and "/MCID" in op.operands[1]
+    ]
 
 
 def _words(pdf: Path) -> list[tuple[str, float, float, float, float]]:
     """Every word pdftotext finds, with its box (poppler's reading of glyph positions and widths)."""
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return [(w, float(a), float(b), float(c), float(d)) for a, b, c, d, w in
-            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+    return [
+        (w, float(a), float(b), float(c), float(d))
+        for a, b, c, d, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)
+    ]
 
 
 def test_every_mcid_is_shown_once_and_held_once_by_its_element(emailed: Path) -> None:
@@ -64,10 +69,17 @@ def test_every_mcid_is_shown_once_and_held_once_by_its_element(emailed: Path) ->
             array = arrays[int(page.obj.StructParents)]
             assert sorted(shown) == list(range(len(array)))
             for mcid, element in enumerate(array):
-                held = [k for k in _kids(element)
-                        if (isinstance(k, int) and k == mcid and element.Pg.objgen == page.obj.objgen)
-                        or (isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/MCR" and int(k.MCID) == mcid
-                            and k.get("/Pg", element.get("/Pg")).objgen == page.obj.objgen)]
+                held = [
+                    k
+                    for k in _kids(element)
+                    if (isinstance(k, int) and k == mcid and element.Pg.objgen == page.obj.objgen)
+                    or (
+                        isinstance(k, pikepdf.Dictionary)
+                        and k.get("/Type") == "/MCR"
+                        and int(k.MCID) == mcid
+                        and k.get("/Pg", element.get("/Pg")).objgen == page.obj.objgen
+                    )
+                ]
                 assert len(held) == 1, (mcid, str(element.S))
 
 
@@ -75,9 +87,13 @@ def test_fewer_marked_pieces_and_elements_than_standard(emailed: Path, example_p
     with pikepdf.open(emailed) as email, pikepdf.open(example_pdf) as standard:
         pieces = [sum(len(_mcids(p)) for p in pdf.pages) for pdf in (email, standard)]
         elements = [len(_elements(pdf)) for pdf in (email, standard)]
-        silent = [e for e in _elements(email) if e.get("/S") in ("/Span", "/NonStruct")
-                  and set(e.keys()) <= {"/S", "/P", "/K", "/Pg", "/Type"}
-                  and not any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR" for k in _kids(e))]
+        silent = [
+            e
+            for e in _elements(email)
+            if e.get("/S") in ("/Span", "/NonStruct")
+            and set(e.keys()) <= {"/S", "/P", "/K", "/Pg", "/Type"}
+            and not any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR" for k in _kids(e))
+        ]
         objrs = [k for e in _elements(email) for k in _kids(e) if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"]
     assert pieces[0] < pieces[1] * 0.8, pieces
     assert elements[0] < elements[1], elements
@@ -88,8 +104,7 @@ def test_fewer_marked_pieces_and_elements_than_standard(emailed: Path, example_p
 def test_same_text_and_glyph_positions_as_standard(emailed: Path, example_pdf: Path) -> None:
     """The words, in order, and their boxes within a hundredth of a point (the standard build
     writes positions to 6 decimals, the email build to 3)."""
-    raw = [subprocess.run(["pdftotext", "-raw", str(p), "-"], capture_output=True, text=True, check=True).stdout
-           for p in (emailed, example_pdf)]
+    raw = [subprocess.run(["pdftotext", "-raw", str(p), "-"], capture_output=True, text=True, check=True).stdout for p in (emailed, example_pdf)]
     assert raw[0] == raw[1]
     words = [_words(p) for p in (emailed, example_pdf)]
     assert [w[0] for w in words[0]] == [w[0] for w in words[1]]
@@ -100,9 +115,13 @@ def test_same_text_and_glyph_positions_as_standard(emailed: Path, example_pdf: P
 def test_truetype_fonts_show_one_byte_per_glyph(emailed: Path, example_pdf: Path) -> None:
     """Every TrueType face of the example: a 1-byte embedded CMap, a program holding only the
     glyphs shown (and .notdef), the same widths and text for each glyph as in the standard build."""
+
     def fonts(pdf: pikepdf.Pdf) -> dict[str, Any]:
-        return {str(o.BaseFont): o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"
-                and o.DescendantFonts[0].Subtype == "/CIDFontType2"}
+        return {
+            str(o.BaseFont): o
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0" and o.DescendantFonts[0].Subtype == "/CIDFontType2"
+        }
 
     with pikepdf.open(emailed) as email, pikepdf.open(example_pdf) as standard:
         new, old = fonts(email), fonts(standard)

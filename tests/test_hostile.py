@@ -132,9 +132,7 @@ def write_hostile_dossier(root: Path, secret_txt: Path, secret_png: Path) -> Non
         encoding="utf-8",
     )
     (root / "chronology.yaml").write_text(
-        "- date: 2001-02-03\n"
-        f"  title: {_one_line(p('TagEventTitle'))}\n"
-        "  text: " + _block(p("TagEventText"), 4) + "  sources: [hostile2000]\n",
+        f"- date: 2001-02-03\n  title: {_one_line(p('TagEventTitle'))}\n  text: " + _block(p("TagEventText"), 4) + "  sources: [hostile2000]\n",
         encoding="utf-8",
     )
     (root / "excerpts.yaml").write_text(
@@ -281,9 +279,7 @@ def test_metadata_keeps_the_title_literal(hostile: Hostile) -> None:
     assert "{{ 7*7 }} {% raw %} {{ d.title }}" in meta.title
 
 
-def test_a_theme_stylesheet_cannot_read_local_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_theme_stylesheet_cannot_read_local_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """A dossier's own style.css naming a local file fails the build; nothing is written."""
     monkeypatch.chdir(ROOT)
     secret = tmp_path / "secret.png"
@@ -292,9 +288,7 @@ def test_a_theme_stylesheet_cannot_read_local_files(
     (root / "templates").mkdir(parents=True)
     (root / "dossier.yaml").write_text("title: A dossier with a hostile stylesheet\n", encoding="utf-8")
     theme_css = (ROOT / "templates" / "style.css").read_text(encoding="utf-8")
-    (root / "templates" / "style.css").write_text(
-        theme_css + f"\nbody {{ background-image: url('file://{secret}'); }}\n", encoding="utf-8"
-    )
+    (root / "templates" / "style.css").write_text(theme_css + f"\nbody {{ background-image: url('file://{secret}'); }}\n", encoding="utf-8")
     out = tmp_path / "briefing.pdf"
     out.write_bytes(PREVIOUS_PDF)
     status = main(["build", str(root), "-o", str(out)])

@@ -64,13 +64,21 @@ def _refused(root: Path, out: str, monkeypatch: pytest.MonkeyPatch, capsys: pyte
 
 @pytest.mark.parametrize(
     "spelling",
-    ["{d}/dossier.yaml", "{d}/../d/dossier.yaml", "{d}/templates/../dossier.yaml", "{d}/./chronology.yaml",
-     "{d}/bibliography.yaml", "{d}/new-notes.yaml", "{d}/refs.BIB", "{d}/style.csl",
-     "{d}/assets/new.pdf", "{d}/templates/briefing.pdf", "{d}/templates/sub/briefing.pdf"],
+    [
+        "{d}/dossier.yaml",
+        "{d}/../d/dossier.yaml",
+        "{d}/templates/../dossier.yaml",
+        "{d}/./chronology.yaml",
+        "{d}/bibliography.yaml",
+        "{d}/new-notes.yaml",
+        "{d}/refs.BIB",
+        "{d}/style.csl",
+        "{d}/assets/new.pdf",
+        "{d}/templates/briefing.pdf",
+        "{d}/templates/sub/briefing.pdf",
+    ],
 )
-def test_output_onto_an_input_is_refused(
-    spelling: str, dossier: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_output_onto_an_input_is_refused(spelling: str, dossier: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     (dossier / "templates" / "sub").mkdir(parents=True)
     (dossier / "assets").mkdir()
     before = {p: p.read_bytes() for p in dossier.rglob("*") if p.is_file()}
@@ -183,8 +191,12 @@ def _with_images(root: Path) -> None:
     (root / "assets" / "photo.jpg").write_bytes(_image("JPEG"))
     (root / "assets" / "plan.png").write_bytes(_image("PNG"))
     d = root / "dossier.yaml"
-    d.write_text(d.read_text(encoding="utf-8").replace(
-        "summary: |\n", "summary: |\n  ![map](assets/map.svg) ![photo](assets/photo.jpg) ![plan](assets/plan.png)\n\n", 1), encoding="utf-8")
+    d.write_text(
+        d.read_text(encoding="utf-8").replace(
+            "summary: |\n", "summary: |\n  ![map](assets/map.svg) ![photo](assets/photo.jpg) ![plan](assets/plan.png)\n\n", 1
+        ),
+        encoding="utf-8",
+    )
 
 
 def test_images_that_draw_only_from_themselves_pass(dossier: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -215,16 +227,15 @@ def test_no_pillow_warning_reaches_the_terminal(dossier: Path, capfd: pytest.Cap
     assert main(["check", str(dossier)]) == 1
     err = capfd.readouterr().err
     assert "DecompressionBomb" not in err and "PIL" not in err
-    assert _errors(err) == [
-        f"{dossier}/dossier.yaml:12:10: image 'assets/big.jpg': a JPEG of 16000×10000 pixels, expected at most 50,000,000 pixels"
-    ]
+    assert _errors(err) == [f"{dossier}/dossier.yaml:12:10: image 'assets/big.jpg': a JPEG of 16000×10000 pixels, expected at most 50,000,000 pixels"]
 
 
 # -- printed lines ----------------------------------------------------------------------------
 
 
-def test_a_folder_name_with_escape_sequences_is_printed_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_folder_name_with_escape_sequences_is_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "d\x1b[2J\x07"
     shutil.copytree(SMALL, root)
     assert main(["check", str(root)]) == 0
@@ -248,7 +259,8 @@ def test_every_message_is_bounded(dossier: Path, capsys: pytest.CaptureFixture[s
     what was expected kept."""
     long = "x" * 20_000  # far more would only slow the test down
     (dossier / "chronology.yaml").write_text(
-        f"- date: 1920\n  title: a\n  text: see [a]({long})\n- date: '1920{long}'\n  title: b\n", encoding="utf-8")
+        f"- date: 1920\n  title: a\n  text: see [a]({long})\n- date: '1920{long}'\n  title: b\n", encoding="utf-8"
+    )
     assert main(["check", str(dossier)]) == 1
     lines = _errors(capsys.readouterr().err)
     cut = "x" * (QUOTE_MAX - 1) + "…"
@@ -295,9 +307,7 @@ def _linked_folder(dossier: Path, target: Path) -> Path:
     return target
 
 
-def test_a_file_reached_through_a_symlinked_folder_may_not_link_out(
-    dossier: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_file_reached_through_a_symlinked_folder_may_not_link_out(dossier: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET-CANARY", encoding="utf-8")
     other = dossier / "other"
@@ -328,9 +338,7 @@ def test_output_may_not_land_where_templates_are_read_even_through_a_link_or_bef
 def test_a_folder_named_as_a_theme_file_is_an_error(dossier: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (dossier / "templates" / "style.css").mkdir(parents=True)
     assert main(["check", str(dossier)]) == 1
-    assert _errors(capsys.readouterr().err) == [
-        f"{dossier}/templates/style.css:1:1: a folder, expected the file style.css (or nothing of that name)"
-    ]
+    assert _errors(capsys.readouterr().err) == [f"{dossier}/templates/style.css:1:1: a folder, expected the file style.css (or nothing of that name)"]
 
 
 def test_a_hard_link_in_assets_is_an_error(dossier: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

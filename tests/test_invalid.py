@@ -47,9 +47,7 @@ def _cases(gaps: dict[str, str]) -> list[Any]:
 
 def _error_lines(stderr: str) -> list[str]:
     """The error lines a user sees: not warnings, not the closing `dossier:` summary."""
-    return [
-        line for line in stderr.splitlines() if line.strip() and not line.startswith("dossier:") and ": warning: " not in line
-    ]
+    return [line for line in stderr.splitlines() if line.strip() and not line.startswith("dossier:") and ": warning: " not in line]
 
 
 def test_every_case_has_its_expected_errors_and_every_gap_a_case() -> None:
@@ -67,9 +65,7 @@ def test_every_case_has_its_expected_errors_and_every_gap_a_case() -> None:
 
 
 @pytest.mark.parametrize("case", _cases(KNOWN_GAPS))
-def test_check_prints_exactly_the_expected_errors(
-    case: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_prints_exactly_the_expected_errors(case: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT)
     status = main(["check", str(case.relative_to(ROOT))])
     captured = capsys.readouterr()
@@ -93,9 +89,7 @@ def test_failed_build_leaves_the_previous_pdf_untouched(
 
 
 @pytest.mark.parametrize("name", ["dossier.yaml", "chronology.yaml", "bibliography.json"])
-def test_a_file_above_the_size_cap_is_refused(
-    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_file_above_the_size_cap_is_refused(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Generated here rather than committed: a content file just over 2 MiB."""
     monkeypatch.chdir(ROOT)
     root = tmp_path / "big"

@@ -28,7 +28,8 @@ def test_time_ceiling(dossier_copy: Path, tmp_path: Path) -> None:
     assert re.fullmatch(
         r".*(dossier\.yaml|theme\.yaml):1:1: (reading the dossier|reading the bibliography|checking the characters "
         r"against the theme fonts|formatting rich text and citations) took longer than 0\.01 s, expected less \(see --timeout\)",
-        message), message
+        message,
+    ), message
     assert not (tmp_path / "o.pdf").exists()
 
 
@@ -48,7 +49,10 @@ def test_kill_at_any_moment_leaves_previous_pdf(dossier_copy: Path, tmp_path: Pa
     for delay in (0.3, 0.8, 1.5, 2.0):
         proc = subprocess.Popen(
             [sys.executable, "-m", "dossier", "build", str(dossier_copy), "-o", str(out)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGKILL)

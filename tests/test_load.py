@@ -37,9 +37,7 @@ def test_scalars_keep_their_source_text(tmp_path: Path, source: str, value: str)
 
 
 def test_duplicate_key_names_both_lines(tmp_path: Path) -> None:
-    assert _error(tmp_path, "title: a\nsubtitle: b\ntitle: c\n") == (
-        "f.yaml:3:1: duplicate key 'title' (first at line 1), expected each key once"
-    )
+    assert _error(tmp_path, "title: a\nsubtitle: b\ntitle: c\n") == ("f.yaml:3:1: duplicate key 'title' (first at line 1), expected each key once")
 
 
 def test_anchor_and_alias_refused(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ def _all_html(root: Path) -> str:
 
 # -- hole 3: citations ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("style", [None, NOTES])
 @pytest.mark.parametrize(
     ("cite", "needle", "skip"),
@@ -61,9 +62,7 @@ def _all_html(root: Path) -> str:
         ("[@ulfstein1995, p. 4 [x](file:///etc/passwd)]", "file:", 0),
     ],
 )
-def test_a_citations_prefix_and_suffix_are_checked_where_written(
-    dossier_copy: Path, cite: str, needle: str, skip: int, style: str | None
-) -> None:
+def test_a_citations_prefix_and_suffix_are_checked_where_written(dossier_copy: Path, cite: str, needle: str, skip: int, style: str | None) -> None:
     _with_summary(dossier_copy, f"Text {cite}.", style)
     errors = _errors(dossier_copy)
     col = 3 + len("Text ") + cite.index(needle) + skip
@@ -101,12 +100,14 @@ def test_citations_with_allowed_content_keep_only_citeprocs_classes(dossier_copy
 def test_bibliography_data_reaches_no_theme_class(dossier_copy: Path) -> None:
     """Titles may carry citeproc's mini-HTML (CSL YAML) or LaTeX (BibTeX); neither reaches a theme class."""
     bib = dossier_copy / "bibliography.yaml"
-    bib.write_text(bib.read_text().replace(
-        "title: The Svalbard Treaty\n",
-        "title: 'The <span class=\"marking-running\">X</span> <span class=\"nocase\">iPhone</span> <i>Treaty</i>'\n",
-    ))
+    bib.write_text(
+        bib.read_text().replace(
+            "title: The Svalbard Treaty\n",
+            'title: \'The <span class="marking-running">X</span> <span class="nocase">iPhone</span> <i>Treaty</i>\'\n',
+        )
+    )
     html = _all_html(dossier_copy)
-    assert "marking-running\"" not in html and 'class="marking-running' not in html
+    assert 'marking-running"' not in html and 'class="marking-running' not in html
     assert "<i>" not in html
 
 
@@ -138,10 +139,29 @@ def test_an_excerpt_locator_is_plain_text(dossier_copy: Path) -> None:
 # -- hole 7: markup left open -----------------------------------------------------------
 
 # One paragraph each: `5*3 … ;*)` in one paragraph is emphasis, as pandoc reads it.
-LITERAL = "\n\n".join([
-    "A [sic] note", "5 * 3", "5*3", "snake_case", "a_b_c", "C++", "x^2", "~5 km", "\\[", "\\*", ";*)", ":-*", "`[*`",
-    "[a](https://example.org/a_(b))", "<https://example.org/a_b>", "a ] alone", "a < b", "2 ** 3", "price* (see below)",
-])
+LITERAL = "\n\n".join(
+    [
+        "A [sic] note",
+        "5 * 3",
+        "5*3",
+        "snake_case",
+        "a_b_c",
+        "C++",
+        "x^2",
+        "~5 km",
+        "\\[",
+        "\\*",
+        ";*)",
+        ":-*",
+        "`[*`",
+        "[a](https://example.org/a_(b))",
+        "<https://example.org/a_b>",
+        "a ] alone",
+        "a < b",
+        "2 ** 3",
+        "price* (see below)",
+    ]
+)
 
 
 def test_literal_text_passes_and_prints_as_written(dossier_copy: Path) -> None:
@@ -189,6 +209,7 @@ def test_markup_left_open_in_a_key_fact_is_located_there(dossier_copy: Path) -> 
 
 # -- hole 8: nesting and surrogates -------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "what"),
     [
@@ -230,6 +251,7 @@ def test_a_lone_surrogate_in_the_bibliography_is_located(dossier_copy: Path) -> 
 
 
 # -- hole 10: keys any anchor can carry ---------------------------------------------------
+
 
 def test_anchor_is_injective_and_plain() -> None:
     keys = ["a%20b", "a b", "a_20_b", "a:b", "a#b", "a/b", "a.b", "ulfstein1995", "a-b", "a_b"]

@@ -120,7 +120,7 @@ def test_a_dossier_the_project_has_never_seen_builds(small_pdf: Path) -> None:
 
 
 def _matrix_rows(html: str) -> list[list[str]]:
-    table = html[html.index('<table class="matrix'):]
+    table = html[html.index('<table class="matrix') :]
     table = table[: table.index("</table>")]
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
@@ -136,7 +136,10 @@ def test_positions_matrix_has_parties_as_columns_and_questions_as_rows(example: 
     rows = _matrix_rows(html)
     assert rows[0] == ["Question", "Soviet Union / Russian Federation", "Japan", "United States", "James D. J. Brown (political scientist)"]
     assert [r[0] for r in rows[1:]] == [
-        "What did Article 9 promise?", "Is the territorial question closed?", "Which islands are at issue?", "Must a peace treaty come first?",
+        "What did Article 9 promise?",
+        "Is the territorial question closed?",
+        "Which islands are at issue?",
+        "Must a peace treaty come first?",
     ]
     islands = rows[3]
     assert islands[2].startswith("All four: Etorofu, Kunashiri, Shikotan and the Habomai Islands")

@@ -109,10 +109,18 @@ def test_xmp_claims_pdfa3_and_pdfua1_in_one_rdf_packet(doc: pikepdf.Pdf) -> None
 
 
 PREDEFINED_XMP = {  # schemas PDF/A-3 admits without an extension schema (XMP 2005 and ISO 19005)
-    "http://purl.org/dc/elements/1.1/", "http://ns.adobe.com/xap/1.0/", "http://ns.adobe.com/xap/1.0/mm/",
-    "http://ns.adobe.com/xap/1.0/rights/", "http://ns.adobe.com/xap/1.0/bj/", "http://ns.adobe.com/xap/1.0/t/pg/",
-    "http://ns.adobe.com/pdf/1.3/", "http://ns.adobe.com/photoshop/1.0/", "http://ns.adobe.com/tiff/1.0/",
-    "http://ns.adobe.com/exif/1.0/", "http://www.aiim.org/pdfa/ns/id/", "http://www.aiim.org/pdfa/ns/extension/",
+    "http://purl.org/dc/elements/1.1/",
+    "http://ns.adobe.com/xap/1.0/",
+    "http://ns.adobe.com/xap/1.0/mm/",
+    "http://ns.adobe.com/xap/1.0/rights/",
+    "http://ns.adobe.com/xap/1.0/bj/",
+    "http://ns.adobe.com/xap/1.0/t/pg/",
+    "http://ns.adobe.com/pdf/1.3/",
+    "http://ns.adobe.com/photoshop/1.0/",
+    "http://ns.adobe.com/tiff/1.0/",
+    "http://ns.adobe.com/exif/1.0/",
+    "http://www.aiim.org/pdfa/ns/id/",
+    "http://www.aiim.org/pdfa/ns/extension/",
 }
 
 
@@ -120,7 +128,7 @@ def test_every_xmp_property_is_predefined_or_described_by_an_extension_schema(do
     from xml.etree.ElementTree import fromstring
 
     xmp = doc.Root.Metadata.read_bytes().decode()
-    root = fromstring(xmp[xmp.index("<x:xmpmeta"):xmp.rindex("</x:xmpmeta>") + len("</x:xmpmeta>")])
+    root = fromstring(xmp[xmp.index("<x:xmpmeta") : xmp.rindex("</x:xmpmeta>") + len("</x:xmpmeta>")])
     described = {e.text for e in root.iter("{http://www.aiim.org/pdfa/ns/schema#}namespaceURI")}
     assert "http://www.aiim.org/pdfua/ns/id/" in described
     used = set()
@@ -167,11 +175,16 @@ def test_every_input_is_attached_once_in_af_and_the_name_tree(doc: pikepdf.Pdf, 
 
 
 def test_relationships_mime_types_descriptions_and_dates(doc: pikepdf.Pdf, dossier: Path) -> None:
-    mime = {".yaml": "/application/yaml", ".html": "/text/html", ".css": "/text/css", ".svg": "/image/svg+xml",
-            ".json": "/application/json", ".csl": "/application/vnd.citationstyles.style+xml"}
+    mime = {
+        ".yaml": "/application/yaml",
+        ".html": "/text/html",
+        ".css": "/text/css",
+        ".svg": "/image/svg+xml",
+        ".json": "/application/json",
+        ".csl": "/application/vnd.citationstyles.style+xml",
+    }
     for name, spec in specs(doc).items():
-        relationship = ("/Data" if name == "manifest.json" else
-                        "/Supplement" if name.split("/")[0] in ("theme", "templates", "styles") else "/Source")
+        relationship = "/Data" if name == "manifest.json" else "/Supplement" if name.split("/")[0] in ("theme", "templates", "styles") else "/Source"
         assert spec.AFRelationship == relationship, name
         assert str(spec.F) == name and str(spec.Desc).startswith(name + ": ")
         stream = spec.EF.F
@@ -255,8 +268,9 @@ def test_qpdf_check_is_clean(archive_pdf: Path) -> None:
 # --- reproducible bytes ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("profile", [Profile("standard"), Profile("print", bleed_mm=3.0, marks=True),
-                                     Profile("email"), Profile("archive")], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "profile", [Profile("standard"), Profile("print", bleed_mm=3.0, marks=True), Profile("email"), Profile("archive")], ids=lambda p: p.name
+)
 def test_two_builds_are_byte_identical(profile: Profile, dossier: Path, work: Path, archive_pdf: Path) -> None:
     first = archive_pdf if profile.name == "archive" else build_pdf(dossier, work / f"{profile.name}-1.pdf", profile)
     second = build_pdf(dossier, work / f"{profile.name}-2.pdf", profile)
@@ -301,9 +315,15 @@ def test_the_date_is_the_last_git_commit_of_the_content(work: Path) -> None:
     if git is None:
         pytest.skip("git is not installed")
     repo = make_dossier(work / "repo" / "dossier")
-    env = {**os.environ, "GIT_AUTHOR_DATE": "@1500000000 +0000", "GIT_COMMITTER_DATE": "@1500000000 +0000",
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": "@1500000000 +0000",
+        "GIT_COMMITTER_DATE": "@1500000000 +0000",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "content"]):
         subprocess.run([git, "-C", str(repo.parent), *args], env=env, check=True, capture_output=True)
     with pikepdf.open(build_pdf(repo, work / "git.pdf", Profile("standard"))) as pdf:
@@ -313,16 +333,14 @@ def test_the_date_is_the_last_git_commit_of_the_content(work: Path) -> None:
 def test_a_bad_source_date_epoch_is_one_located_error(dossier: Path, work: Path) -> None:
     with source_date("yesterday"), pytest.raises(DossierError) as exc:
         build(dossier, work / "never.pdf")
-    assert [str(p) for p in exc.value.problems] == [
-        "SOURCE_DATE_EPOCH: 'yesterday' is not a date, expected whole seconds since 1970-01-01 UTC"]
+    assert [str(p) for p in exc.value.problems] == ["SOURCE_DATE_EPOCH: 'yesterday' is not a date, expected whole seconds since 1970-01-01 UTC"]
     assert not (work / "never.pdf").exists()
 
 
 # --- extract -------------------------------------------------------------------------------
 
 
-def test_extract_then_rebuild_gives_the_identical_pdf(archive_pdf: Path, dossier: Path, work: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_extract_then_rebuild_gives_the_identical_pdf(archive_pdf: Path, dossier: Path, work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = work / "extracted"
     assert cli.main(["extract", str(archive_pdf), str(out)]) == 0
     assert f"wrote {len(expected_files(dossier))} file(s) into " in capsys.readouterr().err
@@ -358,8 +376,9 @@ def hostile_pdf(path: Path, names: list[str]) -> Path:
     for name in names:
         stream = pikepdf.Stream(pdf, b"owned\n")
         stream.Type = pikepdf.Name.EmbeddedFile
-        spec = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Filespec, F=pikepdf.String(name),
-                                                    UF=pikepdf.String(name), EF=pikepdf.Dictionary(F=stream)))
+        spec = pdf.make_indirect(
+            pikepdf.Dictionary(Type=pikepdf.Name.Filespec, F=pikepdf.String(name), UF=pikepdf.String(name), EF=pikepdf.Dictionary(F=stream))
+        )
         pairs.extend([pikepdf.String(name), spec])
     pdf.Root.Names = pikepdf.Dictionary(EmbeddedFiles=pikepdf.Dictionary(Names=pairs))
     pdf.save(path)
@@ -384,8 +403,7 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("names", HOSTILE.values(), ids=HOSTILE.keys())
-def test_extract_refuses_hostile_names_and_writes_nothing(names: list[str], tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_extract_refuses_hostile_names_and_writes_nothing(names: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pdf = hostile_pdf(tmp_path / "hostile.pdf", [*names, "fine.yaml"])
     out = tmp_path / "a" / "b" / "out"
     assert cli.main(["extract", str(pdf), str(out)]) == 1
@@ -454,8 +472,7 @@ def test_verify_names_the_file_that_changed(archive_pdf: Path, tmp_path: Path, c
     assert lines[1].endswith("1 problem(s) in " + lines[0].split(":")[0])
 
 
-def test_verify_names_a_file_missing_from_the_archive(archive_pdf: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_names_a_file_missing_from_the_archive(archive_pdf: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import pikepdf
 
     def change(pdf: pikepdf.Pdf) -> None:
@@ -478,8 +495,7 @@ def test_verify_names_a_file_the_manifest_does_not_list(archive_pdf: Path, tmp_p
     bad = _tampered(archive_pdf, tmp_path / "extra.pdf", change)
     with pytest.raises(DossierError) as exc:
         archive.verify(bad)
-    assert [p.message for p in exc.value.problems] == [
-        "'extra.yaml' is attached but not in the manifest, expected only the files it lists"]
+    assert [p.message for p in exc.value.problems] == ["'extra.yaml' is attached but not in the manifest, expected only the files it lists"]
 
 
 def test_extract_overwrites_no_hard_link_even_with_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -494,8 +510,7 @@ def test_extract_overwrites_no_hard_link_even_with_force(tmp_path: Path, capsys:
     assert outside.read_text() == "precious\n"
 
 
-def test_extract_stops_a_decompression_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_extract_stops_a_decompression_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import pikepdf
 
     pdf = pikepdf.new()

@@ -84,8 +84,7 @@ def _photos(root: Path) -> None:
         photo.save(root / "assets" / f"photo{n}.jpg", quality=92)
         refs.append(f"![Photograph {n}](assets/photo{n}.jpg)")
     d = root / "dossier.yaml"
-    d.write_text(d.read_text(encoding="utf-8").replace("summary: |\n", "summary: |\n  " + "\n\n  ".join(refs) + "\n\n", 1),
-                 encoding="utf-8")
+    d.write_text(d.read_text(encoding="utf-8").replace("summary: |\n", "summary: |\n  " + "\n\n  ".join(refs) + "\n\n", 1), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +125,7 @@ def _pages_text(pdf: Path) -> list[str]:
 
 def _render(pdf: Path, page: int, folder: Path) -> Image.Image:
     prefix = folder / f"{pdf.stem}-{page}"
-    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(prefix)],
-                   check=True)
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(prefix)], check=True)
     return Image.open(f"{prefix}.pgm")
 
 
@@ -143,8 +141,9 @@ def _shown(pdf: Path) -> dict[str, set[int]]:
     usage = pdffonts._Usage()
     for page in doc.pages:
         usage.page(page)
-    return {str(o.BaseFont): usage.codes.get(o.objgen, set())
-            for o in doc.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"}
+    return {
+        str(o.BaseFont): usage.codes.get(o.objgen, set()) for o in doc.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"
+    }
 
 
 # -- fonts, every profile ---------------------------------------------------------------------
@@ -196,8 +195,9 @@ def test_resubsetting_and_slimming_are_deterministic(raw: bytes, after: Path) ->
 
 
 def _program_sizes(doc: pikepdf.Pdf) -> dict[str, int]:
-    return {str(o.BaseFont): len(_program(o).read_bytes())
-            for o in doc.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"}
+    return {
+        str(o.BaseFont): len(_program(o).read_bytes()) for o in doc.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"
+    }
 
 
 def test_text_shown_with_no_font_leaves_every_font_alone(raw: bytes) -> None:
@@ -244,9 +244,11 @@ def test_email_prints_size_and_warns_above_max_size(email: tuple[Path, list[str]
     size = pdf.stat().st_size
     assert lines[-1] == f"wrote {pdf} ({round(size / 1000)} KB, {len(pikepdf.open(pdf).pages)} pages)"
     warning = [line for line in lines if "--max-size" in line]
-    assert warning == [f"{pdf}:1:1: warning: the email PDF is {round(size / 1000)} KB, more than --max-size 100 KB: "
-                       "use fewer or smaller images in assets/ (they are already downsampled to 150 dpi), "
-                       "or pass a larger --max-size"]
+    assert warning == [
+        f"{pdf}:1:1: warning: the email PDF is {round(size / 1000)} KB, more than --max-size 100 KB: "
+        "use fewer or smaller images in assets/ (they are already downsampled to 150 dpi), "
+        "or pass a larger --max-size"
+    ]
 
 
 def test_no_warning_within_max_size(tmp_path: Path) -> None:

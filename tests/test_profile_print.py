@@ -52,8 +52,7 @@ def words(pdf: Path) -> tuple[list[tuple[float, float]], list[Word]]:
 
 
 def page_text(pdf: Path, number: int) -> str:
-    return subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _copy(tmp: Path, name: str, src: Path, paper_size: str | None = None, extra_summary: str = "") -> Path:
@@ -86,8 +85,10 @@ def a5_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-LINKED = (f"The full text is [on the treaty's page]({LINK}); write to [the desk](mailto:desk@example.org) "
-          "or to <mailto:arctic@example.org>; the [first article](#art1) is quoted below.")
+LINKED = (
+    f"The full text is [on the treaty's page]({LINK}); write to [the desk](mailto:desk@example.org) "
+    "or to <mailto:arctic@example.org>; the [first article](#art1) is quoted below."
+)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +105,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _boxes(pdf: Path) -> list[dict[str, list[float]]]:
     import pikepdf
+
     with pikepdf.open(pdf) as doc:
         return [{k: [float(v) for v in page.obj[k]] for k in ("/MediaBox", "/TrimBox", "/BleedBox")} for page in doc.pages]
 
@@ -113,6 +115,7 @@ def _boxes(pdf: Path) -> list[dict[str, list[float]]]:
 
 def test_bleed_gives_trim_and_bleed_boxes_around_the_paper(print_pdf: Path, example_pdf: Path) -> None:
     import pikepdf
+
     bleed = float(BLEED.removesuffix("mm")) * MM
     with pikepdf.open(example_pdf) as doc:
         a4 = [float(v) for v in doc.pages[0].mediabox]
@@ -142,13 +145,13 @@ def bleed_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_marks_draw_crop_marks_in_the_bleed(print_pdf: Path, bleed_only: Path, tmp_path: Path) -> None:
     from PIL import Image
+
     dpi = 200
     bleed = round(float(BLEED.removesuffix("mm")) / 25.4 * dpi)
     for pdf, marks in ((print_pdf, True), (bleed_only, False)):
         for number in (1, 6):
             stem = tmp_path / f"{pdf.stem}-{number}"
-            subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(number), "-l", str(number), "-singlefile",
-                            str(pdf), str(stem)], check=True)
+            subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(number), "-l", str(number), "-singlefile", str(pdf), str(stem)], check=True)
             image = Image.open(f"{stem}.png")
             w, h = image.size
             # Each corner outside the trim holds the two strokes of a mark along the trim lines,
@@ -202,6 +205,7 @@ def test_text_block_is_mirrored_on_facing_pages(print_pdf: Path) -> None:
 
 def test_every_section_opens_on_a_right_hand_page(print_pdf: Path, example_pdf: Path) -> None:
     import pikepdf
+
     with pikepdf.open(print_pdf) as doc, doc.open_outline() as outline:
         starts = {item.title: doc.pages.index(pikepdf.Page(item.destination[0])) + 1 for item in outline.root}
         count = len(doc.pages)
@@ -214,6 +218,7 @@ def test_every_section_opens_on_a_right_hand_page(print_pdf: Path, example_pdf: 
 
 def test_blank_pages_carry_no_head_or_foot(print_pdf: Path) -> None:
     import pikepdf
+
     sizes, found = words(print_pdf)
     pages = {n: [w for w in found if w.page == n] for n in range(1, len(sizes) + 1)}
     blank = [n for n, ws in pages.items() if not ws]
@@ -264,6 +269,7 @@ def test_a_long_address_breaks_inside_the_text_block(linked: dict[str, Path]) ->
 @pytest.mark.parametrize("which", ["a5", "letter"])
 def test_paper_size_and_nothing_outside_the_text_block(which: str, a5_pdf: Path, linked: dict[str, Path]) -> None:
     import pikepdf
+
     pdf, name = (a5_pdf, "A5") if which == "a5" else (linked["print"], "letter")
     _css, width_mm, height_mm = paper.SIZES[name.lower()]
     geometry = paper.page(name, "print")
@@ -329,13 +335,16 @@ def test_every_listed_paper_size_is_accepted(dossier_copy: Path) -> None:
 # Options ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--bleed", "3mm"], "--bleed and --marks are options of --profile print"),
-    (["--marks"], "--bleed and --marks are options of --profile print"),
-    (["--profile", "print", "--bleed", "3"], "'3' is not a length, expected a number with a unit such as 3mm or 0.125in"),
-    (["--profile", "print", "--bleed", "three mm"], "'three mm' is not a length"),
-    (["--profile", "print", "--bleed", "2in"], "expected at most 1in (25.4mm)"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--bleed", "3mm"], "--bleed and --marks are options of --profile print"),
+        (["--marks"], "--bleed and --marks are options of --profile print"),
+        (["--profile", "print", "--bleed", "3"], "'3' is not a length, expected a number with a unit such as 3mm or 0.125in"),
+        (["--profile", "print", "--bleed", "three mm"], "'three mm' is not a length"),
+        (["--profile", "print", "--bleed", "2in"], "expected at most 1in (25.4mm)"),
+    ],
+)
 def test_bad_print_options_are_refused(args: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["build", str(SMALL), "-o", str(tmp_path / "x.pdf"), *args])
@@ -424,8 +433,10 @@ def _colours(value: str) -> list[tuple[float, float, float]]:
 @pytest.fixture(scope="module")
 def stylesheets() -> dict[str, list[tuple[str, dict[str, str]]]]:
     prepared = build.prepare(SMALL)
-    return {name: _rules(render.render_html(prepared.dossier, prepared.formatted, prepared.theme_dirs, None, Profile(name))[1])
-            for name in ("standard", "print", "email", "archive")}
+    return {
+        name: _rules(render.render_html(prepared.dossier, prepared.formatted, prepared.theme_dirs, None, Profile(name))[1])
+        for name in ("standard", "print", "email", "archive")
+    }
 
 
 WHITE = (1.0, 1.0, 1.0)

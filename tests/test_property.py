@@ -24,9 +24,44 @@ CI = os.environ.get("CI") == "true"
 SMALL = Path(__file__).parent / "fixtures" / "small"
 FILES = sorted(p.name for p in SMALL.iterdir() if p.suffix == ".yaml")
 TOKENS = [
-    ":", ": ", " #", "[", "]", "{", "}", "@", "@ulfstein1995", "&a", "*a", "!!python/object:os.system", "\t", "\n", "- ",
-    "|", ">", "'", '"', "---", "\\", "^[", "](#", "](file:///etc/passwd)", "<a href=x>", "{{ d }}", "{% if %}",
-    "1956-02-30", "no", "010", "\u00e9", "歯舞", "\U0001f600", "\x00", "\ufeff", "  ", "id: summary", "x-k: v",
+    ":",
+    ": ",
+    " #",
+    "[",
+    "]",
+    "{",
+    "}",
+    "@",
+    "@ulfstein1995",
+    "&a",
+    "*a",
+    "!!python/object:os.system",
+    "\t",
+    "\n",
+    "- ",
+    "|",
+    ">",
+    "'",
+    '"',
+    "---",
+    "\\",
+    "^[",
+    "](#",
+    "](file:///etc/passwd)",
+    "<a href=x>",
+    "{{ d }}",
+    "{% if %}",
+    "1956-02-30",
+    "no",
+    "010",
+    "\u00e9",
+    "歯舞",
+    "\U0001f600",
+    "\x00",
+    "\ufeff",
+    "  ",
+    "id: summary",
+    "x-k: v",
 ]
 LOCATED = re.compile(r"^.+:\d+:\d+: \S")
 
@@ -41,13 +76,13 @@ def mutations(draw: st.DrawFn) -> tuple[str, bytes]:
         if kind == "insert":
             data = data[:pos] + draw(st.sampled_from(TOKENS)).encode() + data[pos:]
         elif kind == "delete":
-            data = data[:pos] + data[pos + draw(st.integers(1, 20)):]
+            data = data[:pos] + data[pos + draw(st.integers(1, 20)) :]
         elif kind == "replace":
-            data = data[:pos] + draw(st.sampled_from(TOKENS)).encode() + data[pos + draw(st.integers(1, 5)):]
+            data = data[:pos] + draw(st.sampled_from(TOKENS)).encode() + data[pos + draw(st.integers(1, 5)) :]
         elif kind == "duplicate":
             lines = data.split(b"\n")
             i = draw(st.integers(0, len(lines) - 1))
-            data = b"\n".join(lines[: i + 1] + [lines[i]] + lines[i + 1:])
+            data = b"\n".join(lines[: i + 1] + [lines[i]] + lines[i + 1 :])
         else:
             data = data[:pos] + draw(st.binary(min_size=1, max_size=8)) + data[pos:]
     return name, data
@@ -75,10 +110,18 @@ def test_mutated_dossiers_succeed_or_fail_with_located_errors(tmp_path: Path, ca
 WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "Svalbard", "1920"])
 # kind → (opener, closer) around inline content; a closer is dropped or cut short at random.
 WRAPS = {
-    "link": ("[", "](#art1)"), "weblink": ("[", "](https://example.org/a)"), "span": ("[", "]{lang=ja}"),
-    "note": ("^[", "]"), "cite": ("[@ulfstein1995, p. 2 ", "]"), "prefix": ("[see ", " @treaty1920]"),
-    "emph": ("*", "*"), "strong": ("**", "**"), "under": ("_", "_"), "strike": ("~~", "~~"),
-    "badspan": ("[", "]{lang=norsk bokmål}"), "classspan": ("[", "]{.marking-running}"),
+    "link": ("[", "](#art1)"),
+    "weblink": ("[", "](https://example.org/a)"),
+    "span": ("[", "]{lang=ja}"),
+    "note": ("^[", "]"),
+    "cite": ("[@ulfstein1995, p. 2 ", "]"),
+    "prefix": ("[see ", " @treaty1920]"),
+    "emph": ("*", "*"),
+    "strong": ("**", "**"),
+    "under": ("_", "_"),
+    "strike": ("~~", "~~"),
+    "badspan": ("[", "]{lang=norsk bokmål}"),
+    "classspan": ("[", "]{.marking-running}"),
 }
 ATOMS = ["`code`", "<https://example.org/b>", "@ulfstein1995 [p. 3]", "[@treaty1920]", "`` ` ``"]
 RAW = re.compile(r"[\[\]{}^`*_~<>]")  # markup syntax: never in the printed text of a field that passed

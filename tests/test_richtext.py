@@ -30,8 +30,11 @@ def _summary_error(root: Path, text: str) -> list[str]:
 
 
 def test_citation_forms(dossier_copy: Path) -> None:
-    html = _summary_html(dossier_copy, "A [@ulfstein1995, p. 33]. B [see @ulfstein1995, pp. 33-35 and passim]. "
-                         "C [-@ulfstein1995]. D @ulfstein1995 [ch. 2]. E [@ulfstein1995; @treaty1920, art. 1].")
+    html = _summary_html(
+        dossier_copy,
+        "A [@ulfstein1995, p. 33]. B [see @ulfstein1995, pp. 33-35 and passim]. "
+        "C [-@ulfstein1995]. D @ulfstein1995 [ch. 2]. E [@ulfstein1995; @treaty1920, art. 1].",
+    )
     text = re.sub(r"<[^>]+>", "", html)
     assert "(Ulfstein 1995, 33)" in text
     assert "(see Ulfstein 1995, 33–35 and passim)" in text
@@ -87,9 +90,7 @@ def test_link_reference_definition_prints_as_text(dossier_copy: Path) -> None:
 
 def test_unknown_citation_key_is_located_at_the_key(dossier_copy: Path) -> None:
     errors = _summary_error(dossier_copy, "Fine.\nThen [@nosuchkey, p. 3] here.")
-    assert errors == [
-        f"{dossier_copy}/dossier.yaml:13:9: citation key 'nosuchkey' is not in the bibliography, expected one of its ids"
-    ]
+    assert errors == [f"{dossier_copy}/dossier.yaml:13:9: citation key 'nosuchkey' is not in the bibliography, expected one of its ids"]
 
 
 @pytest.mark.parametrize(
@@ -129,10 +130,12 @@ def test_excerpt_text_prints_handles_and_escaped_keys_as_written(dossier_copy: P
     """Quoted wording cites nothing: an @handle, an e-mail and \\@key stay text (a key in
     the bibliography written bare is an error: tests/fixtures/invalid/excerpt-text-cites)."""
     path = dossier_copy / "excerpts.yaml"
-    path.write_text(path.read_text().replace(
-        "over the Archipelago of Spitsbergen.",
-        "over the Archipelago of Spitsbergen, as @MID_RF wrote to info@example.org (\\@ulfstein1995).",
-    ))
+    path.write_text(
+        path.read_text().replace(
+            "over the Archipelago of Spitsbergen.",
+            "over the Archipelago of Spitsbergen, as @MID_RF wrote to info@example.org (\\@ulfstein1995).",
+        )
+    )
     p = prepare(dossier_copy)
     html = re.sub(r"<[^>]+>", "", str(p.formatted.html[p.dossier.excerpts[0].text.key]))
     assert "as @MID_RF wrote to info@example.org (@ulfstein1995)." in html

@@ -24,10 +24,55 @@ SMALL = Path(__file__).parent / "fixtures" / "small"
 
 # ISO 32000-1, 14.8.4: the standard structure types.
 STANDARD = {
-    "Document", "Part", "Art", "Sect", "Div", "BlockQuote", "Caption", "TOC", "TOCI", "Index", "NonStruct",
-    "Private", "P", "H", "H1", "H2", "H3", "H4", "H5", "H6", "L", "LI", "Lbl", "LBody", "Table", "TR", "TH",
-    "TD", "THead", "TBody", "TFoot", "Span", "Quote", "Note", "Reference", "BibEntry", "Code", "Link", "Annot",
-    "Ruby", "RB", "RT", "RP", "Warichu", "WT", "WP", "Figure", "Formula", "Form",
+    "Document",
+    "Part",
+    "Art",
+    "Sect",
+    "Div",
+    "BlockQuote",
+    "Caption",
+    "TOC",
+    "TOCI",
+    "Index",
+    "NonStruct",
+    "Private",
+    "P",
+    "H",
+    "H1",
+    "H2",
+    "H3",
+    "H4",
+    "H5",
+    "H6",
+    "L",
+    "LI",
+    "Lbl",
+    "LBody",
+    "Table",
+    "TR",
+    "TH",
+    "TD",
+    "THead",
+    "TBody",
+    "TFoot",
+    "Span",
+    "Quote",
+    "Note",
+    "Reference",
+    "BibEntry",
+    "Code",
+    "Link",
+    "Annot",
+    "Ruby",
+    "RB",
+    "RT",
+    "RP",
+    "Warichu",
+    "WT",
+    "WP",
+    "Figure",
+    "Formula",
+    "Form",
 }
 
 
@@ -196,12 +241,18 @@ def test_headings_nest_without_skipping_a_level(tagged: tuple[Path, Path]) -> No
 
 
 def test_lists_and_tables_are_made_of_their_parts(tagged: tuple[Path, Path]) -> None:
-    allowed = {"L": {"LI", "L", "Caption"}, "LI": {"Lbl", "LBody"}, "Table": {"THead", "TBody", "TFoot", "TR", "Caption"},
-               "THead": {"TR"}, "TBody": {"TR"}, "TFoot": {"TR"}, "TR": {"TH", "TD"}}
+    allowed = {
+        "L": {"LI", "L", "Caption"},
+        "LI": {"Lbl", "LBody"},
+        "Table": {"THead", "TBody", "TFoot", "TR", "Caption"},
+        "THead": {"TR"},
+        "TBody": {"TR"},
+        "TFoot": {"TR"},
+        "TR": {"TH", "TD"},
+    }
     with _open(tagged[1]) as pdf:
         tree = Tree(pdf)
-        wrong = [(_s(e), _s(k)) for e in tree.order if _s(e) in allowed
-                 for k in _kids(e) if _element(k) and _s(k) not in allowed[_s(e)]]
+        wrong = [(_s(e), _s(k)) for e in tree.order if _s(e) in allowed for k in _kids(e) if _element(k) and _s(k) not in allowed[_s(e)]]
         assert tree.of("L") and tree.of("Table")
     assert wrong == []
 
@@ -237,8 +288,13 @@ def _pagination(page: pikepdf.Page) -> list[bool]:
     out, depth, texts = [], 0, False
     for op in pikepdf.parse_content_stream(page):
         name = str(op.operator)
-        if name == "BDC" and op.operands[0] == "/Artifact" and isinstance(op.operands[1], pikepdf.Dictionary) \
-                and op.operands[1].get("/Type") == "/Pagination" and depth == 0:
+        if (
+            name == "BDC"
+            and op.operands[0] == "/Artifact"
+            and isinstance(op.operands[1], pikepdf.Dictionary)
+            and op.operands[1].get("/Type") == "/Pagination"
+            and depth == 0
+        ):
             depth, texts = 1, False
         elif depth and name in ("BDC", "BMC"):
             depth += 1
@@ -301,8 +357,9 @@ def test_header_cells_have_their_scope(tagged: tuple[Path, Path]) -> None:
         for th in ths:
             scope = th.get("/A", {}).get("/Scope")
             head = _s(tree.parent[th.objgen]) == "TR" and _s(tree.parent[tree.parent[th.objgen].objgen]) == "THead"
-            if scope != ("/Column" if head else "/Row") and not (scope == "/Column" and all(
-                    _s(k) == "TH" for k in _kids(tree.parent[th.objgen]) if _element(k))):
+            if scope != ("/Column" if head else "/Row") and not (
+                scope == "/Column" and all(_s(k) == "TH" for k in _kids(tree.parent[th.objgen]) if _element(k))
+            ):
                 wrong.append((str(scope), head))
         ids = {str(th.ID) for th in ths if "/ID" in th}
         dangling = [str(h) for td in tree.of("TD") for h in td.get("/A", {}).get("/Headers", []) if str(h) not in ids]
@@ -318,9 +375,13 @@ def test_every_link_annotation_is_in_a_link_element(tagged: tuple[Path, Path]) -
         assert annots and links
         held = {k.Obj.objgen: e for e in tree.order for k in _kids(e) if _objr(k)}
         outside = [i + 1 for i, a in annots if a.objgen not in held or _s(held[a.objgen]) != "Link"]
-        wrong_parent = [i + 1 for i, a in annots
-                        if "/StructParent" not in a or tree.parents.get(int(a.StructParent)) is None
-                        or tree.parents[int(a.StructParent)].objgen != held.get(a.objgen, a).objgen]
+        wrong_parent = [
+            i + 1
+            for i, a in annots
+            if "/StructParent" not in a
+            or tree.parents.get(int(a.StructParent)) is None
+            or tree.parents[int(a.StructParent)].objgen != held.get(a.objgen, a).objgen
+        ]
         no_contents = [i + 1 for i, a in annots if not str(a.get("/Contents", "")).strip()]
         untabbed = [i + 1 for i, p in enumerate(pdf.pages) if "/Annots" in p.obj and p.obj.get("/Tabs") != "/S"]
         objrs = sum(1 for e in links for k in _kids(e) if _objr(k))
@@ -338,8 +399,9 @@ def test_no_link_is_empty_or_inside_another(tagged: tuple[Path, Path]) -> None:
         no_objr = [e for e in links if not any(_objr(k) for k in _kids(e))]
         empty = [e for e in links if all(_objr(k) for k in _kids(e)) and not str(e.get("/Alt", "")).strip()]
         nested = [e for e in links if any(_s(a) == "Link" for a in tree.ancestors(e))]
-        zero = [a for _, a in tree.annotations()
-                if abs(float(a.Rect[2]) - float(a.Rect[0])) < 0.01 or abs(float(a.Rect[3]) - float(a.Rect[1])) < 0.01]
+        zero = [
+            a for _, a in tree.annotations() if abs(float(a.Rect[2]) - float(a.Rect[0])) < 0.01 or abs(float(a.Rect[3]) - float(a.Rect[1])) < 0.01
+        ]
     assert (len(no_objr), len(empty), len(nested), len(zero)) == (0, 0, 0, 0)
 
 

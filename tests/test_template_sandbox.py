@@ -103,9 +103,7 @@ def _dossier_with(root: Path, line: str, outside: Path) -> Path:
 
 @pytest.mark.parametrize("command", ["check", "build"])
 @pytest.mark.parametrize(("line", "message"), ATTACKS, ids=[a for a, _ in ATTACKS])
-def test_template_attack_is_refused_at_its_line(
-    tmp_path: Path, _audit: dict[str, Any], line: str, message: str, command: str
-) -> None:
+def test_template_attack_is_refused_at_its_line(tmp_path: Path, _audit: dict[str, Any], line: str, message: str, command: str) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_text("SECRET-b1c9e0\n")

@@ -237,9 +237,7 @@ def test_vector_in_the_pdf(example: list[TimelineEvent]) -> None:
     assert "/Image" not in subtypes
     text = re.sub(r"\s+", "", page.extract_text())
     assert "JointDeclaration" in text and "19Oct1956" in text  # real text, not pictures of it
-    content = page.get_contents().get_data() + b"".join(
-        ref.get_object().get_data() for ref in page["/Resources"]["/XObject"].values()
-    )
+    content = page.get_contents().get_data() + b"".join(ref.get_object().get_data() for ref in page["/Resources"]["/XObject"].values())
     assert re.search(rb"\bre\b|\bl\b|\bc\b", content)  # rectangles, lines, curves
     fonts = page["/Resources"]["/Font"].get_object()
     assert any("NotoSans" in str(f.get_object()["/BaseFont"]).replace("-", "") for f in fonts.values())

@@ -32,9 +32,23 @@ def test_a_german_dossier_reads_german_throughout(dossier_copy: Path, tmp_path: 
     text = _text(tmp_path / "de.pdf")
     squashed = text.replace(" ", "")  # letter-spaced capitals come out of pdftotext as "E C K D A T E N"
     assert "ECKDATEN" in squashed and "HINTERGRUNDPAPIER" in squashed
-    for word in ("Inhalt", "Zusammenfassung", "Chronologie", "Quellentexte", "Deutungen", "Literatur",
-                 "DATUM", "EREIGNIS", "Quelle", "ORIGINAL, FRANZÖSISCH", "Siehe auch:", "Abbildung 1.", "Seite 2 von",
-                 "Ausgabe", "Autor"):
+    for word in (
+        "Inhalt",
+        "Zusammenfassung",
+        "Chronologie",
+        "Quellentexte",
+        "Deutungen",
+        "Literatur",
+        "DATUM",
+        "EREIGNIS",
+        "Quelle",
+        "ORIGINAL, FRANZÖSISCH",
+        "Siehe auch:",
+        "Abbildung 1.",
+        "Seite 2 von",
+        "Ausgabe",
+        "Autor",
+    ):
         assert word in text, word
     assert re.search(r"first article \(S\.\s\d+\)", text)  # a cross-reference's page
     for english in ("Contents", "Key facts", "Primary texts", "Page 2 of", "See also", "Figure 1"):
@@ -91,9 +105,7 @@ def test_fill_escapes_the_word_and_keeps_markup_values() -> None:
 
 
 def test_css_content_quotes_and_escapes_the_word() -> None:
-    assert css_content("Page {page} of {pages}", page="counter(page)", pages="counter(pages)") == (
-        '"Page " counter(page) " of " counter(pages)'
-    )
+    assert css_content("Page {page} of {pages}", page="counter(page)", pages="counter(pages)") == ('"Page " counter(page) " of " counter(pages)')
     assert css_content('Say "hi" \\ </style>') == '"Say \\22 hi\\22  \\5c  \\3c /style\\3e "'
     assert css_content("{page}", page="counter(page)") == "counter(page)"
 
@@ -104,8 +116,10 @@ def _dossier(title: str, short: str | None = None) -> Dossier:
 
 
 def test_running_title_cuts_a_long_title_at_a_word() -> None:
-    long = ("Der Vertrag von Shimoda (1855) und die Grenzziehung zwischen Urup und Iturup – Entstehung, Wortlaut, "
-            "Auslegung und Nachwirkungen einer russisch-japanischen Vereinbarung")
+    long = (
+        "Der Vertrag von Shimoda (1855) und die Grenzziehung zwischen Urup und Iturup – Entstehung, Wortlaut, "
+        "Auslegung und Nachwirkungen einer russisch-japanischen Vereinbarung"
+    )
     head = running_title(_dossier(long))
     assert head.endswith("…") and len(head) <= RUNNING_TITLE_WIDTH
     assert long.startswith(head[:-1]) and long[len(head) - 1] == " "

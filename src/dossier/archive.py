@@ -45,10 +45,19 @@ from .sourcedate import MANIFEST, pdf_date
 
 FORMAT = "dossier archive 1"
 MIME = {  # what mimetypes does not know, or names differently across systems
-    ".yaml": "application/yaml", ".yml": "application/yaml", ".json": "application/json",
-    ".bib": "application/x-bibtex", ".csl": "application/vnd.citationstyles.style+xml",
-    ".html": "text/html", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".md": "text/markdown", ".txt": "text/plain",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".json": "application/json",
+    ".bib": "application/x-bibtex",
+    ".csl": "application/vnd.citationstyles.style+xml",
+    ".html": "text/html",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".md": "text/markdown",
+    ".txt": "text/plain",
 }
 SUPPLEMENT_DIRS = ("templates", "theme", "styles")
 MAX_FILES = 10_000  # attachments extract and verify read at most
@@ -79,9 +88,11 @@ class Attachment:
 
     @property
     def description(self) -> str:
-        what = {"Data": "the manifest of this archive: software, fonts, profile and the SHA-256 of every file",
-                "Supplement": "a theme file or citation style the briefing was typeset with",
-                "Source": "a content file of the dossier"}[self.relationship]
+        what = {
+            "Data": "the manifest of this archive: software, fonts, profile and the SHA-256 of every file",
+            "Supplement": "a theme file or citation style the briefing was typeset with",
+            "Source": "a content file of the dossier",
+        }[self.relationship]
         return f"{self.name}: {what}"
 
 
@@ -178,14 +189,16 @@ def fonts_used(document: Any) -> list[dict[str, object]]:
         names = TTFont(io.BytesIO(data), fontNumber=font.index, lazy=True)["name"]
         out[(digest, font.index)] = {
             "family": str(font.family),
-            "postscript_name": names.getDebugName(6), "version": names.getDebugName(5),
-            "index": font.index, "sha256": digest, "size": len(data),
+            "postscript_name": names.getDebugName(6),
+            "version": names.getDebugName(5),
+            "index": font.index,
+            "sha256": digest,
+            "size": len(data),
         }
     return [out[k] for k in sorted(out)]
 
 
-def manifest(files: list[Attachment], profile: Profile, epoch: int | None, tools: dict[str, str],
-             fonts: list[dict[str, object]]) -> Attachment:
+def manifest(files: list[Attachment], profile: Profile, epoch: int | None, tools: dict[str, str], fonts: list[dict[str, object]]) -> Attachment:
     """manifest.json: everything needed to say what made this file and to check its inputs."""
     body = {
         "format": FORMAT,
@@ -194,8 +207,9 @@ def manifest(files: list[Attachment], profile: Profile, epoch: int | None, tools
         "source_date_epoch": epoch,
         "software": tools,
         "fonts": fonts,
-        "files": {f.name: {"sha256": hashlib.sha256(f.data).hexdigest(), "size": len(f.data),
-                           "relationship": f.relationship, "mime": f.mime} for f in files},
+        "files": {
+            f.name: {"sha256": hashlib.sha256(f.data).hexdigest(), "size": len(f.data), "relationship": f.relationship, "mime": f.mime} for f in files
+        },
     }
     return Attachment(MANIFEST, (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
 
@@ -233,13 +247,16 @@ def claim_pdfua(metadata: Any) -> None:
                 for item in items[1:]:
                     seq.remove(item)
         rdf.append(_pdfua_extension_schema(NS["rdf"]))
-        return tostring(rdf, encoding="utf-8")
+        return bytes(tostring(rdf, encoding="utf-8"))
 
     metadata.generate_rdf_metadata = with_pdfua
 
 
-EXTENSION = {"pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/", "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
-             "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#"}
+EXTENSION = {
+    "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+    "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
+}
 
 
 def _pdfua_extension_schema(rdf_ns: str) -> Any:
@@ -284,10 +301,16 @@ def attach(doc: Any, files: tuple[Attachment, ...], epoch: int | None) -> None:
             params.CreationDate = params.ModDate = String(pdf_date(epoch))
         stream = pikepdf.Stream(doc, f.data)
         stream.Type, stream.Subtype, stream.Params = Name.EmbeddedFile, Name("/" + f.mime), params
-        spec = doc.make_indirect(Dictionary(
-            Type=Name.Filespec, F=String(f.name), UF=String(f.name), Desc=String(f.description),
-            AFRelationship=Name("/" + f.relationship), EF=Dictionary(F=stream, UF=stream),
-        ))
+        spec = doc.make_indirect(
+            Dictionary(
+                Type=Name.Filespec,
+                F=String(f.name),
+                UF=String(f.name),
+                Desc=String(f.description),
+                AFRelationship=Name("/" + f.relationship),
+                EF=Dictionary(F=stream, UF=stream),
+            )
+        )
         tree[f.name] = spec
         associated.append(spec)
     if "/Names" not in doc.Root:
@@ -359,7 +382,7 @@ def _decoded(stream: Any, name: str, where: Location, room: int) -> bytes:
     filters = [filters] if isinstance(filters, pikepdf.Name) else list(filters)
     if filters not in ([], [pikepdf.Name.FlateDecode]) or "/DecodeParms" in stream:
         raise DossierError.at(where, f"attachment '{name}' is encoded with {filters}, expected Flate-compressed or plain data")
-    raw = stream.read_raw_bytes()
+    raw: bytes = stream.read_raw_bytes()
     if not filters:
         data = raw
     else:
@@ -369,8 +392,7 @@ def _decoded(stream: Any, name: str, where: Location, room: int) -> bytes:
         except zlib.error as exc:
             raise DossierError.at(where, f"attachment '{name}' cannot be decompressed ({exc}), expected an intact archive") from None
     if len(data) > room:
-        raise DossierError.at(where, f"attachment '{name}' takes the attached files over {MAX_BYTES // 2**20} MiB, "
-                                     "expected a dossier's sources")
+        raise DossierError.at(where, f"attachment '{name}' takes the attached files over {MAX_BYTES // 2**20} MiB, expected a dossier's sources")
     return data
 
 
@@ -422,8 +444,12 @@ def _plan(archive: Path, files: list[tuple[str, bytes]], folder: Path, force: bo
         for part in name.split("/")[:-1]:
             step = step / part
             if step.is_symlink() or (step.exists() and not step.is_dir()):
-                problems.append(Problem(Location(display(step), 1, 1), f"a link or file where attachment '{name}' needs a folder, "
-                                                                      "expected a plain folder (or nothing of that name)"))
+                problems.append(
+                    Problem(
+                        Location(display(step), 1, 1),
+                        f"a link or file where attachment '{name}' needs a folder, expected a plain folder (or nothing of that name)",
+                    )
+                )
                 break
         else:
             if target.is_symlink() or (target.exists() and not target.is_file()):
@@ -431,8 +457,11 @@ def _plan(archive: Path, files: list[tuple[str, bytes]], folder: Path, force: bo
             elif target.exists() and not force:
                 problems.append(Problem(Location(display(target), 1, 1), "exists, expected a new file (use --force to overwrite)"))
             elif target.exists() and target.stat().st_nlink > 1:  # overwriting it would change the other name's file too
-                problems.append(Problem(Location(display(target), 1, 1), "a file with another name (a hard link), "
-                                                                        "expected a file of the folder's own to overwrite"))
+                problems.append(
+                    Problem(
+                        Location(display(target), 1, 1), "a file with another name (a hard link), expected a file of the folder's own to overwrite"
+                    )
+                )
         plan.append((target, data))
     if problems:
         raise DossierError(problems)
@@ -490,8 +519,7 @@ def verify(archive: Path) -> int:
             continue
         digest = hashlib.sha256(data).hexdigest()
         if digest != entry.get("sha256"):
-            problems.append(Problem(where, f"'{name}' changed: its SHA-256 is {digest[:16]}…, the manifest records "
-                                           f"{str(entry.get('sha256'))[:16]}…"))
+            problems.append(Problem(where, f"'{name}' changed: its SHA-256 is {digest[:16]}…, the manifest records {str(entry.get('sha256'))[:16]}…"))
     for name in sorted(set(listed) - set(found)):
         problems.append(Problem(where, f"'{name}' is in the manifest but not attached, expected every file it lists"))
     if problems:

@@ -282,8 +282,13 @@ def check_crossrefs(entries: list[BibEntry], src: SourceFile, report: Report) ->
             if state[m] == 1:
                 on_path = [p for p, _ in path]
                 cycle = " → ".join(entries[p].key for p in [n] + on_path[on_path.index(m) :])
-                return error(n, name, where, f"'{entries[m].key}' leads back to this entry ({cycle}), which pandoc would follow "
-                             "without end, expected crossref and xdata to name entries that do not lead back")
+                return error(
+                    n,
+                    name,
+                    where,
+                    f"'{entries[m].key}' leads back to this entry ({cycle}), which pandoc would follow "
+                    "without end, expected crossref and xdata to name entries that do not lead back",
+                )
             if state[m] == 0:
                 state[m] = 1
                 path.append((m, named(m)))
@@ -305,6 +310,11 @@ def check_crossrefs(entries: list[BibEntry], src: SourceFile, report: Report) ->
         for name, value, where in followed(n):
             count = sum(gathered[m] for k in _keys(value) for m in by_key.get(k, []))
             if count > MAX_INHERITED:
-                return error(n, name, where, f"the entries it names gather more than {MAX_INHERITED:,} fields through their own "
-                             "crossref and xdata fields, expected crossref and xdata to name a few entries")
+                return error(
+                    n,
+                    name,
+                    where,
+                    f"the entries it names gather more than {MAX_INHERITED:,} fields through their own "
+                    "crossref and xdata fields, expected crossref and xdata to name a few entries",
+                )
     return True

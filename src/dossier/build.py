@@ -123,8 +123,9 @@ def _confined(root: Path, report: Report) -> None:
         elif not (path.is_file() or path.is_dir()):
             report.error(where, "not a regular file (a FIFO, a device?), expected a file of the dossier")
         elif path.is_file() and path.stat().st_nlink > 1:
-            report.error(where, "a file with another name (a hard link, which may lie outside the dossier), "
-                                "expected a file of the dossier's own (copy it)")
+            report.error(
+                where, "a file with another name (a hard link, which may lie outside the dossier), expected a file of the dossier's own (copy it)"
+            )
 
 
 def _read_one(root: Path, name: str, docs: Docs, report: Report) -> None:
@@ -239,8 +240,7 @@ def _theme_fonts(dirs: list[Path]) -> tuple[tuple[str, ...], str]:
             fonts_node = value
     families = tuple(n.value for n in getattr(fonts_node, "value", []) if isinstance(n, yaml.ScalarNode) and n.value)
     if not isinstance(fonts_node, yaml.SequenceNode) or not families:
-        raise DossierError.at(load.location(src.name, fonts_node or node or Location(src.name, 1, 1)),
-                              "fonts: expected a list of font family names")
+        raise DossierError.at(load.location(src.name, fonts_node or node or Location(src.name, 1, 1)), "fonts: expected a list of font family names")
     return families, src.name
 
 
@@ -290,10 +290,12 @@ def build(root: Path, output: Path, limits: Limits | None = None, profile: Profi
     write_atomic(output, pdf)
     assert isinstance(report, Report)
     if profile.name == "email" and len(pdf) > profile.max_size:
-        report.warning(Location(display(output), 1, 1),
-                       f"the email PDF is {human_size(len(pdf))}, more than --max-size {human_size(profile.max_size)}: "
-                       "use fewer or smaller images in assets/ (they are already downsampled to 150 dpi), "
-                       "or pass a larger --max-size")
+        report.warning(
+            Location(display(output), 1, 1),
+            f"the email PDF is {human_size(len(pdf))}, more than --max-size {human_size(profile.max_size)}: "
+            "use fewer or smaller images in assets/ (they are already downsampled to 150 dpi), "
+            "or pass a larger --max-size",
+        )
     return report
 
 

@@ -26,21 +26,26 @@ from .model import KEY_RE
 STYLES_DIR = Path(__file__).parent / "styles"
 BUNDLED_STYLES = ("chicago-author-date", "chicago-notes-bibliography")
 
-CSL_TYPES = frozenset("""
+CSL_TYPES = frozenset(
+    """
 article article-journal article-magazine article-newspaper bill book broadcast chapter classic
 collection dataset document entry entry-dictionary entry-encyclopedia event figure graphic hearing
 interview legal_case legislation manuscript map motion_picture musical_score pamphlet
 paper-conference patent performance periodical personal_communication post post-weblog regulation
 report review review-book software song speech standard thesis treaty webpage
-""".split())
-NAME_VARS = frozenset("""
+""".split()
+)
+NAME_VARS = frozenset(
+    """
 author chair collection-editor compiler composer container-author contributor curator director
 editor editorial-director editor-translator executive-producer guest host illustrator interviewer
 narrator organizer original-author performer producer recipient reviewed-author script-writer
 series-creator translator
-""".split())
+""".split()
+)
 DATE_VARS = frozenset("accessed available-date event-date issued original-date submitted".split())
-TEXT_VARS = frozenset("""
+TEXT_VARS = frozenset(
+    """
 abstract annote archive archive_collection archive_location archive-place authority call-number
 chapter-number citation-key citation-label collection-number collection-title container-title
 container-title-short dimensions division DOI edition event event-title event-place genre ISBN
@@ -49,10 +54,9 @@ number-of-volumes original-publisher original-publisher-place original-title pag
 part-number part-title PMCID PMID printing-number publisher publisher-place references
 reviewed-genre reviewed-title scale section source status supplement-number title title-short
 URL version volume volume-title volume-title-short year-suffix
-""".split())
-NAME_PARTS = frozenset(
-    "family given dropping-particle non-dropping-particle suffix comma-suffix static-ordering literal parse-names".split()
+""".split()
 )
+NAME_PARTS = frozenset("family given dropping-particle non-dropping-particle suffix comma-suffix static-ordering literal parse-names".split())
 DATE_PARTS = frozenset("date-parts season circa literal raw".split())
 _ISO_DATE = re.compile(r"^(-?\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:/(-?\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?)?$")
 
@@ -89,9 +93,7 @@ def style_path(root: Path, name: str | None, loc: Location) -> Path:
     if name in BUNDLED_STYLES:
         return STYLES_DIR / f"{name}.csl"
     if not name.endswith(".csl"):
-        raise DossierError.at(
-            loc, f"citation_style: unknown style '{name}', expected one of {', '.join(BUNDLED_STYLES)} or a .csl path"
-        )
+        raise DossierError.at(loc, f"citation_style: unknown style '{name}', expected one of {', '.join(BUNDLED_STYLES)} or a .csl path")
     path = (root / name).resolve()
     if not path.is_relative_to(root.resolve()) or not path.is_file():
         raise DossierError.at(loc, f"citation_style: '{name}' is not a .csl file inside the dossier")
@@ -283,9 +285,7 @@ def read_bibliography(node: Node | None, src: SourceFile, report: Report, ids: d
     return [e for item in node.value if (e := checker.entry(item, ids)) is not None]
 
 
-def read_bibtex(
-    src: SourceFile, pandoc: str, lang: str, report: Report, ids: dict[str, Location] | None = None
-) -> list[Entry]:
+def read_bibtex(src: SourceFile, pandoc: str, lang: str, report: Report, ids: dict[str, Location] | None = None) -> list[Entry]:
     """Entries of a BibTeX/BibLaTeX file, converted to CSL-JSON by pandoc.
 
     Pandoc turns the titles of English entries (those without a `langid` when the
@@ -303,8 +303,10 @@ def read_bibtex(
     try:
         scanned = scan(src.text)  # None: pandoc cannot read it either, and says where
     except TooLarge as exc:
-        report.error(Location(src.name, *src.position(exc.at)), f"@string names make the field values longer than "
-                     f"{MAX_EXPANDED:,} characters here, expected @string for short recurring text")
+        report.error(
+            Location(src.name, *src.position(exc.at)),
+            f"@string names make the field values longer than {MAX_EXPANDED:,} characters here, expected @string for short recurring text",
+        )
         report.unreadable.add(Path(src.name).name)
         return []
     if scanned is not None and not check_crossrefs(scanned, src, report):
@@ -315,8 +317,9 @@ def read_bibtex(
     # Under the build's ceilings: a crossref cycle once took pandoc to 24 GB. A form feed is
     # white space to BibTeX, but pandoc keeps one inside a field: make it the space it means.
     text = src.text.replace("\f", " ")  # the same text for this conversion and for the bridge's citeproc
-    proc = run_command([pandoc, "-f", "biblatex", "-t", "csljson"], text.encode("utf-8"),
-                       "reading the bibliography with pandoc", Location(src.name, 1, 1), env)
+    proc = run_command(
+        [pandoc, "-f", "biblatex", "-t", "csljson"], text.encode("utf-8"), "reading the bibliography with pandoc", Location(src.name, 1, 1), env
+    )
     if proc.returncode != 0:
         message = " ".join(proc.stderr.decode("utf-8", "replace").split())
         at = re.search(r"line (\d+), column (\d+)", message)

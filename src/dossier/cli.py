@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import profiles
-from .errors import DossierError, Problem, bounded, printable
+from .errors import DossierError, Problem, bounded, display, printable
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -67,44 +67,81 @@ def _figures(pdf: Path) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="dossier", description="Typeset a folder of YAML content into a PDF briefing."
-    )
+    parser = _Parser(prog="dossier", description="Typeset a folder of YAML content into a PDF briefing.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="check the dossier and write its PDF", description="Check a dossier and write its PDF.")
     b.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
-    b.add_argument("-o", "--output", type=Path, default=None,
-                   help="PDF to write (default: build/briefing.pdf, or build/briefing-PROFILE.pdf for another profile)")
-    b.add_argument("--profile", choices=profiles.NAMES, default="standard",
-                   help="what the PDF is for: standard, print (duplex, bleed, printed URLs), email (smallest file), "
-                        "archive (PDF/A-3 with its sources inside); default: standard")
-    b.add_argument("--bleed", type=_length, default=0.0, metavar="LENGTH",
-                   help="print: paper beyond the trim on each side, such as 3mm (TrimBox and BleedBox in the PDF)")
+    b.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="PDF to write (default: build/briefing.pdf, or build/briefing-PROFILE.pdf for another profile)",
+    )
+    b.add_argument(
+        "--profile",
+        choices=profiles.NAMES,
+        default="standard",
+        help="what the PDF is for: standard, print (duplex, bleed, printed URLs), email (smallest file), "
+        "archive (PDF/A-3 with its sources inside); default: standard",
+    )
+    b.add_argument(
+        "--bleed",
+        type=_length,
+        default=0.0,
+        metavar="LENGTH",
+        help="print: paper beyond the trim on each side, such as 3mm (TrimBox and BleedBox in the PDF)",
+    )
     b.add_argument("--marks", action="store_true", help="print: crop marks in the bleed area")
-    b.add_argument("--max-size", type=_size, default=profiles.DEFAULT_MAX_SIZE, metavar="SIZE",
-                   help="email: warn when the PDF is larger than this (default: 2MB)")
+    b.add_argument(
+        "--max-size",
+        type=_size,
+        default=profiles.DEFAULT_MAX_SIZE,
+        metavar="SIZE",
+        help="email: warn when the PDF is larger than this (default: 2MB)",
+    )
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
     c.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
-    c.add_argument("--profile", choices=profiles.NAMES, default="standard",
-                   help="render the templates as for this profile (they may differ by profile); default: standard")
-    x = sub.add_parser("extract", help="write the sources of an archive PDF into a folder",
-                       description="Write the files attached to an archive PDF (--profile archive) into a folder.")
+    c.add_argument(
+        "--profile",
+        choices=profiles.NAMES,
+        default="standard",
+        help="render the templates as for this profile (they may differ by profile); default: standard",
+    )
+    x = sub.add_parser(
+        "extract",
+        help="write the sources of an archive PDF into a folder",
+        description="Write the files attached to an archive PDF (--profile archive) into a folder.",
+    )
     x.add_argument("archive", type=Path, help="PDF built with --profile archive")
     x.add_argument("folder", type=Path, help="folder to write into (created if need be)")
     x.add_argument("--force", action="store_true", help="overwrite files that already exist in the folder")
-    v = sub.add_parser("verify", help="check the sources of an archive PDF against its manifest",
-                       description="Check every file attached to an archive PDF against the SHA-256 its manifest records.")
+    v = sub.add_parser(
+        "verify",
+        help="check the sources of an archive PDF against its manifest",
+        description="Check every file attached to an archive PDF against the SHA-256 its manifest records.",
+    )
     v.add_argument("archive", type=Path, help="PDF built with --profile archive")
     for p in (x, v):
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
     for p in (b, c):
-        p.add_argument("--timeout", type=_positive, default=300.0, metavar="SECONDS",
-                       help="stop rendering and typesetting after this long (default: 300; templates alone: 60)")
-        p.add_argument("--memory", type=lambda v: int(_positive(v)), default=4096, metavar="MIB",
-                       help="stop rendering and typesetting above this much memory (default: 4096)")
+        p.add_argument(
+            "--timeout",
+            type=_positive,
+            default=300.0,
+            metavar="SECONDS",
+            help="stop rendering and typesetting after this long (default: 300; templates alone: 60)",
+        )
+        p.add_argument(
+            "--memory",
+            type=lambda v: int(_positive(v)),
+            default=4096,
+            metavar="MIB",
+            help="stop rendering and typesetting above this much memory (default: 4096)",
+        )
     return parser
 
 
@@ -116,6 +153,7 @@ def _print(problems: list[Problem]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from . import build
+    from .sandbox import Limits
 
     if args.debug:  # the build's child keeps its standard error (native libraries' own lines)
         os.environ["DOSSIER_DEBUG"] = "1"
@@ -126,14 +164,14 @@ def main(argv: list[str] | None = None) -> int:
                 _parser().error("--bleed and --marks are options of --profile print")
             profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
             output = args.output or profile.default_output()
-            report = build.build(args.dossier, output, build.Limits(args.timeout, args.memory), profile)
+            report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile)
             _print(report.warnings)
-            _say(f"wrote {build.display(output)} ({_figures(output)})")
+            _say(f"wrote {display(output)} ({_figures(output)})")
         elif args.command == "extract":
             from . import archive
 
             names = archive.extract(args.archive, args.folder, args.force)
-            _say(f"wrote {len(names)} file(s) into {build.display(args.folder)}")
+            _say(f"wrote {len(names)} file(s) into {display(args.folder)}")
         elif args.command == "verify":
             from . import archive
 
@@ -141,13 +179,13 @@ def main(argv: list[str] | None = None) -> int:
                 count = archive.verify(args.archive)
             except DossierError as exc:
                 _print(exc.problems)
-                _say(f"dossier: {len(exc.problems)} problem(s) in {build.display(args.archive)}")
+                _say(f"dossier: {len(exc.problems)} problem(s) in {display(args.archive)}")
                 return 1
-            _say(f"{build.display(args.archive)}: {count} file(s) match the manifest")
+            _say(f"{display(args.archive)}: {count} file(s) match the manifest")
         else:
-            report = build.check(args.dossier, build.Limits(args.timeout, args.memory), profiles.Profile(args.profile))
+            report = build.check(args.dossier, Limits(args.timeout, args.memory), profiles.Profile(args.profile))
             _print(report.warnings)
-            _say(f"{build.display(args.dossier)}: no errors, {len(report.warnings)} warning(s)")
+            _say(f"{display(args.dossier)}: no errors, {len(report.warnings)} warning(s)")
         return 0
     except DossierError as exc:
         if args.debug:

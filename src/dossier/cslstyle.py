@@ -160,12 +160,10 @@ def _check_macros(root: _Element, shown: str) -> None:
                 if total > MAX_EXPANSION:
                     raise DossierError.at(
                         Location(shown, call.line, call.col),
-                        f"macro '{name}' expands to more than {MAX_EXPANSION:,} elements through its calls, "
-                        "expected a style of ordinary size",
+                        f"macro '{name}' expands to more than {MAX_EXPANSION:,} elements through its calls, expected a style of ordinary size",
                     )
         state[name], size[name] = "done", total
         return total
 
     for name in macros:
         expand(name, [])
-

@@ -69,7 +69,7 @@ def bounded(message: str) -> str:
     if len(message) <= MESSAGE_MAX:
         return message
     tails = list(_EXPECTED.finditer(message))
-    tail = message[tails[-1].start():] if tails else ""
+    tail = message[tails[-1].start() :] if tails else ""
     if len(tail) > MESSAGE_MAX // 2:
         tail = tail[: MESSAGE_MAX // 2 - 1] + "…"
     return message[: MESSAGE_MAX - len(tail) - 1] + "…" + tail

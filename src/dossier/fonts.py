@@ -57,8 +57,12 @@ def coverage(families: tuple[str, ...], theme_file: str = "templates/theme.yaml"
         raise DossierError.at(Location(theme_file, 1, 1), "fc-list not found, expected fontconfig (run make)")
     ranges: list[tuple[int, int]] = []
     for family in families:
-        proc = sandbox.run_command([fc_list, "--format", "%{charset}\n", f":family={family}"], b"",
-                                   "checking the characters against the theme fonts", Location(theme_file, 1, 1))
+        proc = sandbox.run_command(
+            [fc_list, "--format", "%{charset}\n", f":family={family}"],
+            b"",
+            "checking the characters against the theme fonts",
+            Location(theme_file, 1, 1),
+        )
         sets = [line for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
         if not sets:
             raise DossierError.at(
@@ -106,8 +110,7 @@ def char_problem(char: str, cover: Coverage) -> str | None:
     if category in ("Zl", "Zp"):  # U+2028/U+2029: no glyph, and YAML 1.1 reads them as line breaks
         return f"line or paragraph separator U+{cp:04X}, expected a plain newline or a space"
     if char in _BIDI_CONTROLS:  # "Trojan Source": text that displays other than it reads
-        return (f"bidirectional control U+{cp:04X} ({unicodedata.name(char)}), "
-                "expected text without direction overrides (write the script itself)")
+        return f"bidirectional control U+{cp:04X} ({unicodedata.name(char)}), expected text without direction overrides (write the script itself)"
     if char not in cover:
         name = unicodedata.name(char, "unnamed character")
         shown = f"'{char}' " if char.isprintable() else ""

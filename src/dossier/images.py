@@ -137,8 +137,7 @@ class _Refused(Exception):
 
 # Attributes that give sizes and coordinates: WeasyPrint draws non-finite or absurd numbers
 # into the PDF (a width of 1e400 wrote `inf` operators) or fails at no useful place.
-_GEOMETRY = frozenset("x y x1 y1 x2 y2 cx cy r rx ry dx dy width height viewbox transform points d "
-                      "stroke-width font-size offset".split())
+_GEOMETRY = frozenset("x y x1 y1 x2 y2 cx cy r rx ry dx dy width height viewbox transform points d stroke-width font-size offset".split())
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\b(?:inf|infinity|nan)\b", re.IGNORECASE)
 SVG_MAX_NUMBER = 1e7  # units: far beyond any drawing, far below what overflows a PDF reader
 
@@ -148,12 +147,10 @@ def _check_numbers(element: str, attr: str, value: str, refuse: Callable[[str], 
     for token in _NUMBER.findall(value):
         number = float(token)
         if not math.isfinite(number) or abs(number) > SVG_MAX_NUMBER:
-            refuse(f"<{element} {attr}=\"{value.strip()[:40]}\"> holds the number {token}, "
-                   f"expected finite numbers of at most {SVG_MAX_NUMBER:,.0f}")
+            refuse(f'<{element} {attr}="{value.strip()[:40]}"> holds the number {token}, expected finite numbers of at most {SVG_MAX_NUMBER:,.0f}')
         numbers.append(number)
     if attr == "viewbox" and (len(numbers) != 4 or numbers[2] <= 0 or numbers[3] <= 0):
-        refuse(f"<{element} viewBox=\"{value.strip()[:40]}\">, expected four numbers: x y width height, "
-               "with width and height above 0")
+        refuse(f'<{element} viewBox="{value.strip()[:40]}">, expected four numbers: x y width height, with width and height above 0')
 
 
 def svg_problem(path: Path, cover: fonts.Coverage | None) -> str | None:
@@ -186,8 +183,10 @@ def svg_problem(path: Path, cover: fonts.Coverage | None) -> str | None:
         for attr, value in attrs.items():
             attr_local = attr.rsplit(" ", 1)[-1].lower()
             if attr_local == "href" and value.strip() and not value.strip().startswith("#"):
-                refuse(f"<{local} {attr_local}=\"{value.strip()}\"> refers to another file or address, "
-                       "expected only #id references to the SVG's own parts")
+                refuse(
+                    f'<{local} {attr_local}="{value.strip()}"> refers to another file or address, '
+                    "expected only #id references to the SVG's own parts"
+                )
             elif attr_local == "style":
                 _check_css(value, lambda what, _line=1: refuse(what), declarations=True)
             elif "url(" in value.lower():

@@ -72,8 +72,8 @@ class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
     def _fail(self, mark: object, message: str) -> DossierError:
         return DossierError.at(location(self.dossier_name, mark), message)
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: object) -> Node:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, AliasEvent):
             raise self._fail(event.start_mark, f"alias '*{event.anchor}' is not allowed, expected the value written out")
         if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent)):
@@ -90,7 +90,7 @@ class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
         finally:
             self.depth -= 1
 
-    def compose_mapping_node(self, anchor: object) -> MappingNode:  # type: ignore[override]
+    def compose_mapping_node(self, anchor: object) -> MappingNode:
         node: MappingNode = super().compose_mapping_node(anchor)  # type: ignore[arg-type]
         seen: dict[str, Node] = {}
         for key, _value in node.value:
@@ -118,9 +118,7 @@ def _syntax_error(name: str, exc: yaml.MarkedYAMLError, text: str) -> DossierErr
             f"YAML syntax error: '{opener}' is never closed; expected a closing '{opener}' or the value written as a | block",
         )
     if context.startswith(("while parsing a flow sequence", "while parsing a flow mapping")) and cmark is not None:
-        return DossierError.at(
-            location(name, cmark), f"YAML syntax error: '{opener}' is never closed; {_QUOTE_HINT.format(c=opener)}"
-        )
+        return DossierError.at(location(name, cmark), f"YAML syntax error: '{opener}' is never closed; {_QUOTE_HINT.format(c=opener)}")
     message = f"{context}, {problem}" if problem.startswith("but ") and context else (problem or context or "invalid YAML")
     before = text[: mark.index].rstrip(" ") if mark is not None else ""
     line = ""

@@ -95,12 +95,10 @@ def scan(source: str, citations: bool = True) -> list[tuple[int, str]]:
         found = _FENCE.match(body)
         if found and not _closes(closers, found.group(1), start):
             found = None  # pandoc reads a fence that never closes as text (`~~~~` is an empty subscript)
-        if found and body[found.end():].lstrip().startswith("{"):
-            problems.append((start + found.end(), "attributes on a code block are not allowed, expected ``` alone "
-                                                  "(the theme sets code)"))
+        if found and body[found.end() :].lstrip().startswith("{"):
+            problems.append((start + found.end(), "attributes on a code block are not allowed, expected ``` alone (the theme sets code)"))
         elif not found and (div := _FENCED_DIV.match(body)):
-            problems.append((start + div.start(1), "a fenced div (:::) is not allowed, expected paragraphs "
-                                                   "(spans take [text]{lang=xx})"))
+            problems.append((start + div.start(1), "a fenced div (:::) is not allowed, expected paragraphs (spans take [text]{lang=xx})"))
             continue  # its attributes are part of this one mistake
         if found or _BLANK.match(body):
             if _inline(paragraph, problems, citations):
@@ -116,8 +114,9 @@ def scan(source: str, citations: bool = True) -> list[tuple[int, str]]:
         in_list = bool(containers)
         depth = _containers(body, indent, containers)
         if depth is not None:
-            problems.append((start + depth, f"lists and block quotes nested more than {CONTAINERS_MAX} deep, "
-                                            f"expected at most {CONTAINERS_MAX} levels"))
+            problems.append(
+                (start + depth, f"lists and block quotes nested more than {CONTAINERS_MAX} deep, expected at most {CONTAINERS_MAX} levels")
+            )
             return problems
         if in_list and _MARKER.match(body, indent):  # a new list item: a new block
             if _inline(paragraph, problems, citations):
@@ -205,8 +204,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citat
             run = _RUN.match(text, i).end() - i  # type: ignore[union-attr]
             close = re.compile(f"(?<!`){'`' * run}(?!`)").search(text, i + run)
             if close is None:
-                report(i, f"code opened with {'`' * run} is never closed, expected {'`' * run} after the code "
-                          "(write \\` for a literal backtick)")
+                report(i, f"code opened with {'`' * run} is never closed, expected {'`' * run} after the code (write \\` for a literal backtick)")
                 i += run
             else:
                 i = close.end()
@@ -214,8 +212,7 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citat
                     report(i, "attributes on code are not allowed, expected `code` alone (spans take [text]{lang=xx})")
                     i += m.end()
         elif ch == "{" and _STRAY_ATTRS.match(text, i):
-            report(i, "attributes are read only right after a span's ']', expected [text]{lang=xx} "
-                      "(write \\{ for a literal brace)")
+            report(i, "attributes are read only right after a span's ']', expected [text]{lang=xx} (write \\{ for a literal brace)")
             i += 1
         elif ch == "@" and citations and brackets and brackets[-1][3] is not None and _CITE_KEY.match(text, i - (text[i - 1 : i] == "-")):
             if brackets[-1][3]:
@@ -245,8 +242,9 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citat
             # a footnote's brackets hold prose, where `@a and @b` are two in-text citations
             brackets.append([i, len(emphasis), -1, None if text[i - 1 : i] == "^" else False])  # type: ignore[list-item]
             if len(brackets) > BRACKETS_MAX:
-                report(i, f"brackets nested more than {BRACKETS_MAX} deep (links, spans, citations, footnotes), "
-                          f"expected at most {BRACKETS_MAX} levels")
+                report(
+                    i, f"brackets nested more than {BRACKETS_MAX} deep (links, spans, citations, footnotes), expected at most {BRACKETS_MAX} levels"
+                )
                 return True
             i += 1
         elif ch == "]":
@@ -277,8 +275,11 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citat
             elif text.startswith("{", i):
                 m = _ATTRS.match(text[i : i + ATTRS_MAX], 0)
                 if m is None:
-                    report(i, "span attributes that cannot be read, expected e.g. [text]{lang=ja} "
-                              "(a value with spaces in quotes; write \\{ for a literal brace)")
+                    report(
+                        i,
+                        "span attributes that cannot be read, expected e.g. [text]{lang=ja} "
+                        "(a value with spaces in quotes; write \\{ for a literal brace)",
+                    )
                     i += 1
                 else:
                     i += m.end()
@@ -299,9 +300,13 @@ def _inline(lines: list[tuple[int, str]], problems: list[tuple[int, str]], citat
             i += 1
     for index, _, _, _ in brackets:
         note = text[index - 1 : index] == "^"
-        kind = "a footnote opened with '^['" if note else (
-            "a citation opened with '['" if text[index + 1 : index + 2] in ("@", "-") or "@" in text[index : index + 40].split("]")[0]
-            else "'['")
+        kind = (
+            "a footnote opened with '^['"
+            if note
+            else (
+                "a citation opened with '['" if text[index + 1 : index + 2] in ("@", "-") or "@" in text[index : index + 40].split("]")[0] else "'['"
+            )
+        )
         report(index - note, f"{kind} is never closed, expected ']' (write \\[ for a literal bracket)")
     for o in emphasis:
         if not o.quiet:
@@ -320,8 +325,7 @@ def _delimiter(text: str, i: int, run: int, stack: list[_Opener], floor: int, re
         can_open = can_open and not prev.isalnum()
         can_close = can_close and not after.isalnum()
     if ch != "~" and run > 3 and (can_open or can_close):  # pandoc prints `****x****` as typed
-        report(i, f"'{ch * run}' is not emphasis (pandoc prints it as typed), expected at most '{ch * 3}' "
-                  f"(write \\{ch} for a literal {ch})")
+        report(i, f"'{ch * run}' is not emphasis (pandoc prints it as typed), expected at most '{ch * 3}' (write \\{ch} for a literal {ch})")
         return
     if can_close:
         for k in range(len(stack) - 1, floor - 1, -1):

@@ -243,9 +243,7 @@ class FieldReader:
     def error(self, node: object, message: str) -> None:
         self.report.error(self.loc(node), message)
 
-    def mapping(
-        self, node: Node | None, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
-    ) -> dict[str, Node] | None:
+    def mapping(self, node: Node | None, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Node] | None:
         """A mapping's values by key, after checking keys against the allowed set."""
         if not isinstance(node, MappingNode):
             self.error(node, f"{what}: expected a mapping of keys to values, got {kind(node) if node else 'nothing'}")
@@ -353,8 +351,10 @@ class FieldReader:
             self.error(node, f"{what}: '{value.value}' is reserved for the section of that name, expected another id")
             return None
         if value.value in THEME_IDS or value.value.startswith(THEME_ID_PREFIXES):
-            self.error(node, f"{what}: '{value.value}' is an id the theme gives its own parts (contents, positions, "
-                             "ref-…, interp-…, cite-…), expected another id")
+            self.error(
+                node,
+                f"{what}: '{value.value}' is an id the theme gives its own parts (contents, positions, ref-…, interp-…, cite-…), expected another id",
+            )
             return None
         first = self.dossier.ids.get(value.value)
         if first is not None:
@@ -377,9 +377,28 @@ def read_dossier(root: Path, docs: dict[str, tuple[Node | None, SourceFile]], re
     placeholder = Dossier(root=root, title=Text("", Location(src.name, 1, 1)))
     r = FieldReader(report, src, placeholder, node)
     allowed = (
-        "title", "subtitle", "short_title", "edition", "version", "language", "authors", "organisation", "marking",
-        "summary", "key_facts", "citation_style", "paper", "sections",
-        "series", "number", "disclaimer", "questions", "names", "bibliography", "backrefs", "keywords",
+        "title",
+        "subtitle",
+        "short_title",
+        "edition",
+        "version",
+        "language",
+        "authors",
+        "organisation",
+        "marking",
+        "summary",
+        "key_facts",
+        "citation_style",
+        "paper",
+        "sections",
+        "series",
+        "number",
+        "disclaimer",
+        "questions",
+        "names",
+        "bibliography",
+        "backrefs",
+        "keywords",
     )
     m = r.mapping(node, "dossier.yaml", allowed, ("title",))
     if m is None:

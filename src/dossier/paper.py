@@ -62,8 +62,7 @@ class Page:
 
     def css(self) -> dict[str, float | str]:
         """The numbers style.css uses, rounded to 0.1 mm (plain data for the templates)."""
-        out: dict[str, float | str] = {"size": self.size, "text_width": round(self.text_width, 1),
-                                       "cover_height": round(self.cover_height, 1)}
+        out: dict[str, float | str] = {"size": self.size, "text_width": round(self.text_width, 1), "cover_height": round(self.cover_height, 1)}
         for name in ("width", "height", "top", "bottom", "inside", "outside", "cover_top", "cover_bottom"):
             out[name] = round(getattr(self, name), 1)
         out["scale"] = round(self.scale, 3)
@@ -78,6 +77,5 @@ def page(size: str, profile: str = "standard") -> Page:
     if profile == "print":
         inside, outside = inside + _GUTTER, outside - _GUTTER
     # to 0.5 mm, so that the CSS and the text width drawn to agree exactly
-    top, bottom, inside, outside, cover_top, cover_bottom = (
-        round(m * scale * 2) / 2 for m in (top, bottom, inside, outside, *_COVER_MARGINS))
+    top, bottom, inside, outside, cover_top, cover_bottom = (round(m * scale * 2) / 2 for m in (top, bottom, inside, outside, *_COVER_MARGINS))
     return Page(css, width, height, top, bottom, inside, outside, cover_top, cover_bottom, scale)

@@ -78,9 +78,17 @@ def _renumbered(program: bytes, shown: set[int]) -> tuple[bytes, dict[int, int]]
     if "glyf" not in font or max(shown) >= len(order):
         return None
     options = subset.Options(
-        retain_gids=False, notdef_outline=True, glyph_names=False, hinting=True, layout_features=[],
-        name_IDs=[], drop_tables=["name", "post", "GDEF", "GSUB", "GPOS", "gasp"], recalc_bounds=False,
-        recalc_timestamp=False, prune_unicode_ranges=False, notdef_glyph=True,
+        retain_gids=False,
+        notdef_outline=True,
+        glyph_names=False,
+        hinting=True,
+        layout_features=[],
+        name_IDs=[],
+        drop_tables=["name", "post", "GDEF", "GSUB", "GPOS", "gasp"],
+        recalc_bounds=False,
+        recalc_timestamp=False,
+        prune_unicode_ranges=False,
+        notdef_glyph=True,
     )
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=sorted(shown | {0}))
@@ -99,12 +107,12 @@ def renumber(doc: pikepdf.Pdf) -> Plan:
     /Encoding, /W and ToUnicode; returns the new code of each old one, for `recode()` to
     write into every content stream."""
     for obj in doc.objects:
-        if isinstance(obj, pikepdf.Dictionary) and (
-            (obj.get("/Type") == "/Annot" and "/AP" in obj) or obj.get("/PatternType") == 1
-        ):
+        if isinstance(obj, pikepdf.Dictionary) and ((obj.get("/Type") == "/Annot" and "/AP" in obj) or obj.get("/PatternType") == 1):
             return {}
-        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Form" and any(
-            str(i.operator) in pdffonts._SHOW for i in pikepdf.parse_content_stream(obj)
+        if (
+            isinstance(obj, pikepdf.Stream)
+            and obj.get("/Subtype") == "/Form"
+            and any(str(i.operator) in pdffonts._SHOW for i in pikepdf.parse_content_stream(obj))
         ):
             return {}  # text in a form: pdfslim rewrites the forms of pages, not those of forms
     for page in doc.pages:
@@ -127,19 +135,29 @@ def renumber(doc: pikepdf.Pdf) -> Plan:
                 if isinstance(program, pikepdf.Stream):
                     users[program.objgen] = users.get(program.objgen, 0) + 1
     for obj in doc.objects:
-        if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0"
-                and obj.get("/Encoding") == "/Identity-H" and obj.objgen not in usage.unknown):
+        if not (
+            isinstance(obj, pikepdf.Dictionary)
+            and obj.get("/Subtype") == "/Type0"
+            and obj.get("/Encoding") == "/Identity-H"
+            and obj.objgen not in usage.unknown
+        ):
             continue
         cidfont = obj.DescendantFonts[0]
         descriptor = cidfont.get("/FontDescriptor", pikepdf.Dictionary())
         program = descriptor.get("/FontFile2")
         tounicode = obj.get("/ToUnicode")
         shown = usage.codes.get(obj.objgen, set())
-        if (cidfont.get("/Subtype") != "/CIDFontType2" or cidfont.get("/CIDToGIDMap") != "/Identity"
-                or not isinstance(program, pikepdf.Stream) or users.get(program.objgen) != 1
-                or "/CIDSet" in descriptor or not shown
-                or not isinstance(cidfont.get("/W"), pikepdf.Array)
-                or not isinstance(tounicode, pikepdf.Stream) or unicode_map(tounicode.read_bytes()) is None):
+        if (
+            cidfont.get("/Subtype") != "/CIDFontType2"
+            or cidfont.get("/CIDToGIDMap") != "/Identity"
+            or not isinstance(program, pikepdf.Stream)
+            or users.get(program.objgen) != 1
+            or "/CIDSet" in descriptor
+            or not shown
+            or not isinstance(cidfont.get("/W"), pikepdf.Array)
+            or not isinstance(tounicode, pikepdf.Stream)
+            or unicode_map(tounicode.read_bytes()) is None
+        ):
             continue
         renumbered = _renumbered(program.read_bytes(), shown)
         if renumbered is None:
@@ -151,8 +169,7 @@ def renumber(doc: pikepdf.Pdf) -> Plan:
         program.Length1 = len(data)
         widths = _widths(cidfont.W)
         cidfont.W = _w({new: widths[o] for o, new in mapping.items() if o in widths})
-        tounicode.write(unicode_cmap({bytes((new,)): old[o.to_bytes(2, "big")] for o, new in mapping.items()
-                                      if o.to_bytes(2, "big") in old}, 1))
+        tounicode.write(unicode_cmap({bytes((new,)): old[o.to_bytes(2, "big")] for o, new in mapping.items() if o.to_bytes(2, "big") in old}, 1))
         if encoding is None:
             encoding = doc.make_indirect(_identity(doc))
         obj.Encoding = encoding
@@ -191,7 +208,7 @@ def recode(instructions: list[Any], resources: Any, fonts: Plan) -> list[Any]:
 
 def _string(s: Any, font: dict[int, int]) -> pikepdf.String:
     data = bytes(s)
-    return pikepdf.String(bytes(font[int.from_bytes(data[i:i + 2], "big")] for i in range(0, len(data) - 1, 2)))
+    return pikepdf.String(bytes(font[int.from_bytes(data[i : i + 2], "big")] for i in range(0, len(data) - 1, 2)))
 
 
 _CMAP_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
@@ -231,9 +248,14 @@ def unicode_cmap(mapping: dict[bytes, bytes], width: int = 2) -> bytes:
     for code in sorted(mapping):
         text = mapping[code]
         last = ranges[-1] if ranges else None
-        if (last is not None and len(text) == 2 and int.from_bytes(code, "big") == int.from_bytes(last[1], "big") + 1
-                and code[:-1] == last[1][:-1] and int.from_bytes(text, "big") == int.from_bytes(last[2], "big")
-                + int.from_bytes(code, "big") - int.from_bytes(last[0], "big") and text[0] == last[2][0]):
+        if (
+            last is not None
+            and len(text) == 2
+            and int.from_bytes(code, "big") == int.from_bytes(last[1], "big") + 1
+            and code[:-1] == last[1][:-1]
+            and int.from_bytes(text, "big") == int.from_bytes(last[2], "big") + int.from_bytes(code, "big") - int.from_bytes(last[0], "big")
+            and text[0] == last[2][0]
+        ):
             last[1] = code
         else:
             ranges.append([code, code, text])
@@ -245,29 +267,33 @@ def unicode_cmap(mapping: dict[bytes, bytes], width: int = 2) -> bytes:
             runs.append((first, last, text))
 
     def blocks(kind: bytes, lines: list[bytes]) -> bytes:
-        return b"".join(b"%d begin%s\n%s\nend%s\n" % (len(lines[i:i + 100]), kind, b"\n".join(lines[i:i + 100]), kind)
-                        for i in range(0, len(lines), 100))
+        return b"".join(
+            b"%d begin%s\n%s\nend%s\n" % (len(lines[i : i + 100]), kind, b"\n".join(lines[i : i + 100]), kind) for i in range(0, len(lines), 100)
+        )
 
-    return (b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            b"1 begincodespacerange\n<%s> <%s>\nendcodespacerange\n" % (b"00" * width, b"ff" * width)
-            + blocks(b"bfchar", [b"<%s> <%s>" % (c.hex().encode(), t.hex().encode()) for c, t in chars])
-            + blocks(b"bfrange", [b"<%s> <%s> <%s>" % (a.hex().encode(), b.hex().encode(), t.hex().encode())
-                                  for a, b, t in runs])
-            + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+    return (
+        b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        b"1 begincodespacerange\n<%s> <%s>\nendcodespacerange\n"
+        % (b"00" * width, b"ff" * width)
+        + blocks(b"bfchar", [b"<%s> <%s>" % (c.hex().encode(), t.hex().encode()) for c, t in chars])
+        + blocks(b"bfrange", [b"<%s> <%s> <%s>" % (a.hex().encode(), b.hex().encode(), t.hex().encode()) for a, b, t in runs])
+        + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    )
 
 
 def _identity(doc: pikepdf.Pdf) -> pikepdf.Stream:
     """The embedded CMap of every 1-byte code to the CID of the same number (one, shared)."""
-    data = (b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> def\n"
-            b"/CMapName /Dossier-OneByte-Identity def\n/CMapType 1 def\n"
-            b"1 begincodespacerange\n<00> <ff>\nendcodespacerange\n1 begincidrange\n<00> <ff> 0\nendcidrange\n"
-            b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+    data = (
+        b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> def\n"
+        b"/CMapName /Dossier-OneByte-Identity def\n/CMapType 1 def\n"
+        b"1 begincodespacerange\n<00> <ff>\nendcodespacerange\n1 begincidrange\n<00> <ff> 0\nendcidrange\n"
+        b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    )
     stream = pikepdf.Stream(doc, data)
     stream.Type = pikepdf.Name.CMap
     stream.CMapName = pikepdf.Name("/Dossier-OneByte-Identity")
-    stream.CIDSystemInfo = pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"),
-                                              Supplement=0)
+    stream.CIDSystemInfo = pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0)
     return stream

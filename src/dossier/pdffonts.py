@@ -98,7 +98,7 @@ class _Usage:
                 for s in strings:
                     if isinstance(s, pikepdf.String):
                         data = bytes(s)
-                        codes.update(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2))
+                        codes.update(int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2))
             elif op == "gs":
                 state = resources.get("/ExtGState", pikepdf.Dictionary()).get(str(operands[0]))
                 if state is not None and "/Font" in state:
@@ -140,9 +140,20 @@ def _cff_subset(data: bytes, cids: set[int]) -> tuple[bytes, set[int]] | None:
         by_cid[int(match.group(1))] = name
     kept = {c for c in cids if c in by_cid}  # a code the font lacks showed .notdef, and still does
     options = subset.Options(
-        glyph_names=True, notdef_outline=True, hinting=True, desubroutinize=False, passthrough_tables=True,
-        name_IDs=["*"], name_languages=["*"], name_legacy=True, layout_features=["*"], legacy_kern=True,
-        recalc_bounds=False, recalc_timestamp=False, prune_unicode_ranges=False, drop_tables=[],
+        glyph_names=True,
+        notdef_outline=True,
+        hinting=True,
+        desubroutinize=False,
+        passthrough_tables=True,
+        name_IDs=["*"],
+        name_languages=["*"],
+        name_legacy=True,
+        layout_features=["*"],
+        legacy_kern=True,
+        recalc_bounds=False,
+        recalc_timestamp=False,
+        prune_unicode_ranges=False,
+        drop_tables=[],
     )
     subsetter = subset.Subsetter(options)
     subsetter.populate(glyphs=[by_cid[c] for c in sorted(kept)])
@@ -182,8 +193,12 @@ def resubset(doc: pikepdf.Pdf) -> dict[str, tuple[int, int]]:
         program: Any = descriptor.get("/FontFile3") if descriptor is not None else None
         if program is None:
             continue
-        if (obj.get("/Encoding") not in ("/Identity-H", "/Identity-V") or descendant.get("/Subtype") != "/CIDFontType0"
-                or program.get("/Subtype") != "/OpenType" or obj.objgen in usage.unknown):
+        if (
+            obj.get("/Encoding") not in ("/Identity-H", "/Identity-V")
+            or descendant.get("/Subtype") != "/CIDFontType0"
+            or program.get("/Subtype") != "/OpenType"
+            or obj.objgen in usage.unknown
+        ):
             blocked.add(program.objgen)
             continue
         _, descriptors, cids = files.setdefault(program.objgen, (program, [], set()))

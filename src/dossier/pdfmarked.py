@@ -88,10 +88,13 @@ def flatten(doc: pikepdf.Pdf) -> None:
     by_page: dict[tuple[int, int], Any] = {p.obj.objgen: arrays.get(int(p.obj.get("/StructParents", -1))) for p in doc.pages}
 
     def silent(kid: Any) -> bool:
-        return (isinstance(kid, pikepdf.Dictionary) and kid.get("/S") in _SILENT and set(kid.keys()) <= _PLAIN_KEYS
-                and all(not (isinstance(k, pikepdf.Dictionary) and k.get("/Type") in ("/OBJR", "/MCR")) for k in _kids(kid))
-                and all(not isinstance(k, int) or (kid.get("/Pg") is not None and by_page.get(kid.Pg.objgen) is not None)
-                        for k in _kids(kid)))
+        return (
+            isinstance(kid, pikepdf.Dictionary)
+            and kid.get("/S") in _SILENT
+            and set(kid.keys()) <= _PLAIN_KEYS
+            and all(not (isinstance(k, pikepdf.Dictionary) and k.get("/Type") in ("/OBJR", "/MCR")) for k in _kids(kid))
+            and all(not isinstance(k, int) or (kid.get("/Pg") is not None and by_page.get(kid.Pg.objgen) is not None) for k in _kids(kid))
+        )
 
     def lift(parent: Any) -> None:
         kids = _kids(parent)
@@ -129,8 +132,7 @@ def merge(doc: pikepdf.Pdf, page: Any, instructions: list[Any]) -> list[Any]:
     """The page's instructions with adjacent marked content of one element merged; the
     structure elements' /K and the parent tree follow."""
     found = _parent_array(doc, page)
-    if found is None or any(str(i.operator) == "BDC" and isinstance(i.operands[-1], pikepdf.Name)
-                            for i in instructions):
+    if found is None or any(str(i.operator) == "BDC" and isinstance(i.operands[-1], pikepdf.Name) for i in instructions):
         return instructions
     parents, _ = found
     owner: dict[int, Any] = {m: e for m, e in enumerate(parents) if isinstance(e, pikepdf.Dictionary)}
@@ -148,8 +150,7 @@ def merge(doc: pikepdf.Pdf, page: Any, instructions: list[Any]) -> list[Any]:
     for instruction in instructions:
         op = str(instruction.operator)
         mcid = _mcid(instruction)
-        if (mcid is not None and closed is not None and follows.get(closed) == mcid
-                and mcid in owner and owner[closed].objgen == owner[mcid].objgen):
+        if mcid is not None and closed is not None and follows.get(closed) == mcid and mcid in owner and owner[closed].objgen == owner[mcid].objgen:
             out.pop()  # the EMC: the sequence goes on
             open_mcids.append(mcid)
             dropped.add(mcid)
@@ -188,7 +189,8 @@ def merge(doc: pikepdf.Pdf, page: Any, instructions: list[Any]) -> list[Any]:
         mcid = _mcid(instruction)
         if mcid is not None and mcid in renumber:
             instruction = pikepdf.ContentStreamInstruction(
-                [instruction.operands[0], pikepdf.Dictionary(MCID=renumber[mcid])], pikepdf.Operator("BDC"))
+                [instruction.operands[0], pikepdf.Dictionary(MCID=renumber[mcid])], pikepdf.Operator("BDC")
+            )
         result.append(instruction)
     return result
 
@@ -218,8 +220,18 @@ def _value(operands: Any) -> tuple[Any, ...]:
 def _page_start() -> dict[str, Any]:
     """The state the tracked operators set, as a page starts (PDF 32000-1, table 52)."""
     one, zero = Decimal(1), Decimal(0)
-    return {"w": (one,), "J": (zero,), "j": (zero,), "M": (Decimal(10),), "d": ((), zero), "Tr": (zero,),
-            "fill": ("g", (zero,)), "stroke": ("G", (zero,)), "/ca": one, "/CA": one}
+    return {
+        "w": (one,),
+        "J": (zero,),
+        "j": (zero,),
+        "M": (Decimal(10),),
+        "d": ((), zero),
+        "Tr": (zero,),
+        "fill": ("g", (zero,)),
+        "stroke": ("G", (zero,)),
+        "/ca": one,
+        "/CA": one,
+    }
 
 
 def tidy(instructions: list[Any], resources: Any, page: bool) -> list[Any]:
@@ -235,7 +247,7 @@ def tidy(instructions: list[Any], resources: Any, page: bool) -> list[Any]:
             skip -= 1
             continue
         op = str(instruction.operator)
-        following = [str(x.operator) for x in instructions[i + 1:i + 3]]
+        following = [str(x.operator) for x in instructions[i + 1 : i + 3]]
         if op == "ET" and following == ["BT", "Tm"] and state.get("Tr", (Decimal(4),))[0] < 4:
             skip = 1  # this ET and the BT after it
             continue
@@ -321,7 +333,7 @@ def text_runs(instructions: list[Any]) -> list[Any]:
         for n, (start, stop) in enumerate(units):
             piece = instructions[start:stop]
             bt = next(k for k, x in enumerate(piece) if str(x.operator) == "BT")
-            state, text = piece[1:bt], piece[bt + 1:-2]
+            state, text = piece[1:bt], piece[bt + 1 : -2]
             if n == 0:
                 out.extend([*state, piece[bt], piece[0], *text, piece[-1]])  # state, BT, BDC, text, EMC
             else:

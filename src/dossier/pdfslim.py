@@ -96,8 +96,7 @@ def _td(line: tuple[bytes, ...] | None, matrix: tuple[bytes, ...]) -> bytes:
     differ only in their position and the scale is ±1 with no rotation (WeasyPrint's
     `1 0 0 -1 x y Tm` for every line: `0 -19.333 Td` says the same as `1 0 0 -1 90.709
     124.882 Tm` after `1 0 0 -1 90.709 105.549 Tm`, exactly, in decimal), else as `Tm`."""
-    if line is not None and line[:4] == matrix[:4] and matrix[1] == matrix[2] == b"0" and matrix[0] in (b"1", b"-1") \
-            and matrix[3] in (b"1", b"-1"):
+    if line is not None and line[:4] == matrix[:4] and matrix[1] == matrix[2] == b"0" and matrix[0] in (b"1", b"-1") and matrix[3] in (b"1", b"-1"):
         a, d = Decimal(matrix[0].decode()), Decimal(matrix[3].decode())
         tx = (Decimal(matrix[4].decode()) - Decimal(line[4].decode())) / a
         ty = (Decimal(matrix[5].decode()) - Decimal(line[5].decode())) / d
@@ -134,9 +133,7 @@ def compact(instructions: list[Any]) -> bytes:
 
 def _rounded(array: Any, places: int = 3) -> pikepdf.Array:
     """An array with its real numbers to `places` decimals (names, references and integers kept)."""
-    return pikepdf.Array([
-        Decimal(_number(float(x), places).decode()) if isinstance(x, Decimal) else x for x in array
-    ])
+    return pikepdf.Array([Decimal(_number(float(x), places).decode()) if isinstance(x, Decimal) else x for x in array])
 
 
 def _positions(doc: pikepdf.Pdf) -> None:

@@ -169,10 +169,7 @@ class _Tree:
             if key is None or int(key) not in self.parents:
                 continue
             mcids = self.parents[int(key)]
-            orphans = {
-                i for i, e in enumerate(mcids)
-                if not isinstance(e, pikepdf.Dictionary) or e.objgen not in inside
-            }
+            orphans = {i for i, e in enumerate(mcids) if not isinstance(e, pikepdf.Dictionary) or e.objgen not in inside}
             if not orphans:
                 continue
             ops = pikepdf.parse_content_stream(page)
@@ -278,9 +275,14 @@ class _Tree:
             changed = False
             for kid in kids:
                 if (
-                    _is_element(kid) and kid.get("/S") == "/Span" and pg is not None
-                    and set(kid.keys()) <= plain and kid.get("/Pg") is not None and kid.Pg.objgen == pg.objgen
-                    and _kids(kid) and all(isinstance(k, int) for k in _kids(kid))
+                    _is_element(kid)
+                    and kid.get("/S") == "/Span"
+                    and pg is not None
+                    and set(kid.keys()) <= plain
+                    and kid.get("/Pg") is not None
+                    and kid.Pg.objgen == pg.objgen
+                    and _kids(kid)
+                    and all(isinstance(k, int) for k in _kids(kid))
                 ):
                     array = self.parents.get(int(self.pages[pg.objgen].obj.get("/StructParents", -1))) if pg.objgen in self.pages else None
                     if array is None:
@@ -373,8 +375,11 @@ def xmp(meta: DocMeta, epoch: int | None, producer: str = "", extra: Sequence[st
     props = ["<xmp:CreatorTool>dossier</xmp:CreatorTool>"]
     if epoch is not None:
         stamp = w3c_date(epoch)
-        props[:0] = [f"<xmp:CreateDate>{stamp}</xmp:CreateDate>", f"<xmp:ModifyDate>{stamp}</xmp:ModifyDate>",
-                     f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate>"]
+        props[:0] = [
+            f"<xmp:CreateDate>{stamp}</xmp:CreateDate>",
+            f"<xmp:ModifyDate>{stamp}</xmp:ModifyDate>",
+            f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate>",
+        ]
     if producer:
         props.append(f"<pdf:Producer>{escape(producer)}</pdf:Producer>")
     if meta.keywords:
@@ -433,9 +438,14 @@ def _identification(doc: pikepdf.Pdf) -> list[str]:
     for description in tree.iter(f"{rdf}Description"):
         names = list(description.attrib) + [c.tag for c in description]
         if any(n.startswith("{" + uri) for n in names for uri in _KEPT):
-            for prefix, uri in (("pdfaid", _KEPT[0]), ("pdfuaid", _KEPT[1]), ("pdfaExtension", _KEPT[2]),
-                                ("pdfaSchema", "http://www.aiim.org/pdfa/ns/schema#"),
-                                ("pdfaProperty", "http://www.aiim.org/pdfa/ns/property#"), ("rdf", rdf[1:-1])):
+            for prefix, uri in (
+                ("pdfaid", _KEPT[0]),
+                ("pdfuaid", _KEPT[1]),
+                ("pdfaExtension", _KEPT[2]),
+                ("pdfaSchema", "http://www.aiim.org/pdfa/ns/schema#"),
+                ("pdfaProperty", "http://www.aiim.org/pdfa/ns/property#"),
+                ("rdf", rdf[1:-1]),
+            ):
                 ET.register_namespace(prefix, uri)
             # The packet's rdf:RDF declares rdf: once; ElementTree repeats it on each element it writes.
             kept.append(ET.tostring(description, encoding="unicode").replace(f' xmlns:rdf="{rdf[1:-1]}"', "", 1))

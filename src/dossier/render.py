@@ -39,12 +39,13 @@ def timeline_alt(d: Dossier, theme_words: Mapping[str, str]) -> str:
     and each event in order (a screen reader cannot read the graphic's labels as a list)."""
     language = d.language
     events = "; ".join(
-        words.fill(theme_words["timeline_alt_event"], date=format_date(e.date, language), title=e.title.value).unescape()
-        for e in d.chronology
+        words.fill(theme_words["timeline_alt_event"], date=format_date(e.date, language), title=e.title.value).unescape() for e in d.chronology
     )
     last = max(d.chronology, key=lambda e: (e.date.end or e.date.start).key)
     return words.fill(
-        theme_words["timeline_alt"], count=len(d.chronology), events=events,
+        theme_words["timeline_alt"],
+        count=len(d.chronology),
+        events=events,
         first=format_date(DateValue(d.chronology[0].date.start), language),
         last=format_date(DateValue(last.date.end or last.date.start), language),
     ).unescape()
@@ -157,10 +158,18 @@ def render_html(
         """Language tags of the names' forms, in order of first use: the columns of the names table."""
         return tuple(dict.fromkeys(tag for n in names for tag in n.forms))
 
-    env = environment(dirs, dict(
-        rich=rich, sources=sources, date=date, language_name=language_name, form_languages=form_languages,
-        fill=words.fill, css_content=words.css_content,
-    ))
+    env = environment(
+        dirs,
+        dict(
+            rich=rich,
+            sources=sources,
+            date=date,
+            language_name=language_name,
+            form_languages=form_languages,
+            fill=words.fill,
+            css_content=words.css_content,
+        ),
+    )
     theme_words = words.theme_words(dirs, language)
     geometry = paper.page(d.paper, profile.name)
     timeline = Markup("")
@@ -196,9 +205,7 @@ def render_html(
         ) from None
     except jinja2.TemplateNotFound as exc:
         file, line = _failing_template(sys.exc_info()[2], dirs)
-        raise DossierError.at(
-            _template_location(file, line), f"template '{exc.name}' not found in the dossier or the theme"
-        ) from None
+        raise DossierError.at(_template_location(file, line), f"template '{exc.name}' not found in the dossier or the theme") from None
     except Exception as exc:  # any error raised while a template runs is that template's error, at its line
         file, line = _failing_template(sys.exc_info()[2], dirs)
         if isinstance(exc, jinja2.UndefinedError):

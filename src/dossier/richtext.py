@@ -61,14 +61,20 @@ _REFDEF = re.compile(r"^( {0,3})\[(?=[^\]\n]+\]:)", re.MULTILINE)
 # italic, so an italic run of them is a synthesized oblique face that WeasyPrint embeds a
 # second time (90 KB for three titles) and draws upright anyway. Such runs inside emphasis
 # are marked `<span class="cjk">`, which the theme sets upright, as CJK typesetting does.
-_CJK = re.compile(
-    "[\u2e80-\u2fdf\u3000-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+"
+_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+")
+CSL_CLASSES = frozenset(
+    {
+        "csl-block",
+        "csl-left-margin",
+        "csl-right-inline",
+        "csl-indent",
+        "csl-quoted",
+        "csl-note",
+        "csl-entry",
+        "nocase",
+        "nodecoration",
+    }
 )
-CSL_CLASSES = frozenset({
-    "csl-block", "csl-left-margin", "csl-right-inline", "csl-indent", "csl-quoted", "csl-note", "csl-entry",
-    "nocase", "nodecoration",
-})
 RENDER_DEPTH = 100  # levels of the AST the renderer descends; the bridge refuses deeper fields first
 JSON_DEPTH = 150  # levels of a field's JSON AST (2-3 a level of the AST) the bridge lets through
 TOO_DEEP = "nested too deeply, expected at most a few levels of lists, quotes, emphasis and notes"
@@ -189,7 +195,9 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
     try:
         # Under the build's ceilings: nested or cyclic input can make pandoc huge or slow.
         proc = sandbox.run_command(
-            [pandoc_path(), "lua", str(BRIDGE)], payload, "formatting rich text and citations",
+            [pandoc_path(), "lua", str(BRIDGE)],
+            payload,
+            "formatting rich text and citations",
             env={**os.environ, "LANG": "C.UTF-8"},
         )
     except FileNotFoundError:
@@ -319,7 +327,7 @@ def _address(target: str, text: str) -> str:
     """`data-address` of a web link whose text is not its address, for a theme to print the
     address where a reader cannot follow the link (the print profile); none where the text
     already is the address (`<https://…>`, a bibliography URL), however it is spelt."""
-    address = target[len("mailto:"):] if target.lower().startswith("mailto:") else target
+    address = target[len("mailto:") :] if target.lower().startswith("mailto:") else target
 
     def bare(s: str) -> str:
         return re.sub(r"(?i)^(https?://|mailto:)?(www\.)?", "", s.strip()).rstrip("/").lower()
@@ -345,7 +353,13 @@ class _Renderer:
     cover: Coverage | None = None
 
     def __init__(
-        self, f: Field | None, report: Report, root: Path, ids: set[str] | None, known: set[str] | None, out: Formatted,
+        self,
+        f: Field | None,
+        report: Report,
+        root: Path,
+        ids: set[str] | None,
+        known: set[str] | None,
+        out: Formatted,
         left_out: dict[str, str] | None = None,
     ):
         self.left_out = left_out or {}
@@ -464,7 +478,7 @@ class _Renderer:
             cells = []
             for i, cell in enumerate(r[1]):
                 align = cell[1]["t"] if cell[1]["t"] != "AlignDefault" else (aligns[i] if i < len(aligns) else "AlignDefault")
-                style = {"AlignRight": " class=\"right\"", "AlignCenter": " class=\"center\""}.get(align, "")
+                style = {"AlignRight": ' class="right"', "AlignCenter": ' class="center"'}.get(align, "")
                 span = f' colspan="{int(cell[3])}"' if cell[3] > 1 else ""
                 scope = ' scope="col"' if tag == "th" else ""  # a Markdown table's headers are its head rows
                 cells.append(f"<{tag}{scope}{style}{span}>{self.blocks(cell[4])}</{tag}>")
@@ -514,7 +528,11 @@ class _Renderer:
     def _inline(self, i: dict[str, Any]) -> str:
         t, c = i["t"], cast(Any, i.get("c"))
         simple = {
-            "Strong": "strong", "Strikeout": "s", "Superscript": "sup", "Subscript": "sub", "Underline": "u",
+            "Strong": "strong",
+            "Strikeout": "s",
+            "Superscript": "sup",
+            "Subscript": "sub",
+            "Underline": "u",
         }
         if t == "Str":
             if self.emphasis:
@@ -581,8 +599,11 @@ class _Renderer:
         size = sum(len(self.plain_text(b["c"])) if b["t"] in ("Para", "Plain") else NOTE_MAX for b in blocks)
         if size > NOTE_MAX:
             # WeasyPrint carries a split note over one page at most: fail now, not after minutes of layout.
-            self.report.error(where, f"footnote of {size} characters is too long for the foot of the page, expected at most "
-                                     f"{NOTE_MAX} (about two pages of notes); put the text in the body")
+            self.report.error(
+                where,
+                f"footnote of {size} characters is too long for the foot of the page, expected at most "
+                f"{NOTE_MAX} (about two pages of notes); put the text in the body",
+            )
         self.in_note = True
         try:
             body = self.note_body(blocks, f'<wbr class="fn-split" data-note="{ident}">')
@@ -674,13 +695,17 @@ class _Renderer:
                 return f'<a class="cite-link" href="#{escape(anchor(key))}">{text}</a>'
             if self.ids is not None and ident not in self.ids:
                 if not self.citeproc:
-                    self.error(target, f"link to '#{ident}', but no id '{ident}' exists, "
-                                       "expected the id of an event, excerpt, interpretation or section")
+                    self.error(
+                        target, f"link to '#{ident}', but no id '{ident}' exists, expected the id of an event, excerpt, interpretation or section"
+                    )
                 return text
             if ident in self.left_out:
                 if not self.citeproc:
-                    self.error(target, f"link to '#{ident}', but its section '{self.left_out[ident]}' is not in 'sections', "
-                                       "expected a link to a part the briefing prints")
+                    self.error(
+                        target,
+                        f"link to '#{ident}', but its section '{self.left_out[ident]}' is not in 'sections', "
+                        "expected a link to a part the briefing prints",
+                    )
                 return text
             return f'<a class="xref" href="#{escape(ident)}">{text}</a>'
         scheme = target.split(":", 1)[0].lower() if ":" in target else ""
@@ -700,8 +725,11 @@ class _Renderer:
         if self.citeproc:
             return escape(alt_text)
         if self.in_cite or (self.f is not None and self.f.mode == "inline"):
-            where = "in a citation, expected them in a block field, outside the citation" if self.in_cite else (
-                "in inline text, expected them in a block field")
+            where = (
+                "in a citation, expected them in a block field, outside the citation"
+                if self.in_cite
+                else ("in inline text, expected them in a block field")
+            )
             self.error_at([(f"]({target}", 2), target], f"images are not allowed {where}")
             return escape(alt_text)
         problem = images.problem(self.root, target, self.cover)
@@ -719,8 +747,7 @@ class _Renderer:
         keys = [k for k, _ in attrs]
         text = self.plain_text(content)
         if ident or classes or keys != ["lang"]:
-            self.error_at([(f"[{text}]{{", 1), "]{", text or "{"],
-                          "span attributes are not allowed except lang, expected [text]{lang=xx}")
+            self.error_at([(f"[{text}]{{", 1), "]{", text or "{"], "span attributes are not allowed except lang, expected [text]{lang=xx}")
             return self.inlines(content)
         lang = attrs[0][1]
         if not LANG_RE.match(lang):

@@ -112,8 +112,13 @@ def run_command(
 
     try:
         proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-            preexec_fn=before_exec, start_new_session=True,  # noqa: PLW1509 - no threads run here
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            preexec_fn=before_exec,
+            start_new_session=True,  # noqa: PLW1509 - no threads run here
         )
     except OSError as exc:
         if exc.errno == errno.ENOMEM:  # the program does not even fit under the ceiling
@@ -132,8 +137,10 @@ def run_command(
     if proc.returncode == 251 or b"out of memory" in err[-400:]:
         raise DossierError.at(where, _memory_message(what, limits))
     if proc.returncode < 0:  # below ~250 MiB, GHC's runtime crashes instead (SIGSEGV)
-        raise DossierError.at(where, f"{what} died (signal {-proc.returncode}), most likely above the memory ceiling of "
-                                     f"{limits.memory_mib} MiB, expected less (see --memory)")
+        raise DossierError.at(
+            where,
+            f"{what} died (signal {-proc.returncode}), most likely above the memory ceiling of {limits.memory_mib} MiB, expected less (see --memory)",
+        )
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from . import sandbox
+from .dates import DateValue
 from .errors import DossierError, Location, display
-from .model import DateValue
 
 MANIFEST = "manifest.json"
 _LATEST = 2**33  # seconds: year 2242, far beyond any honest date, and within PDF's date syntax
@@ -41,8 +41,7 @@ def source_epoch(root: Path, edition: DateValue | None) -> int | None:
     env = os.environ.get("SOURCE_DATE_EPOCH")
     if env is not None and env.strip():
         if not env.strip().isdigit() or int(env) >= _LATEST:
-            raise DossierError.at(Location("SOURCE_DATE_EPOCH", 0, 0),
-                                  f"'{env}' is not a date, expected whole seconds since 1970-01-01 UTC")
+            raise DossierError.at(Location("SOURCE_DATE_EPOCH", 0, 0), f"'{env}' is not a date, expected whole seconds since 1970-01-01 UTC")
         return int(env)
     recorded = manifest_epoch(root)
     if recorded is not None:
@@ -84,9 +83,7 @@ def _git_epoch(root: Path) -> int | None:
     if git is None:
         return None
     # Only the date of a commit: no configuration of the user's can make git print anything else.
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
-           "LC_ALL": "C"}
-    proc = sandbox.run_command([git, "-C", str(root), "log", "-1", "--format=%ct", "--", "."], b"",
-                               "reading the date of the last commit", env=env)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent", "LC_ALL": "C"}
+    proc = sandbox.run_command([git, "-C", str(root), "log", "-1", "--format=%ct", "--", "."], b"", "reading the date of the last commit", env=env)
     out = proc.stdout.decode("ascii", "replace").strip()
     return int(out) if proc.returncode == 0 and out.isdigit() else None

@@ -29,9 +29,11 @@ from types import BuiltinMethodType, MappingProxyType, MethodType
 from typing import Any
 
 import jinja2
-from jinja2.defaults import DEFAULT_FILTERS, DEFAULT_TESTS
+from jinja2.exceptions import SecurityError
+from jinja2.filters import FILTERS as DEFAULT_FILTERS
 from jinja2.runtime import BlockReference, Context, LoopContext, Macro
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError, safe_range
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
+from jinja2.tests import TESTS as DEFAULT_TESTS
 from jinja2.utils import Cycler, Joiner, Namespace
 from markupsafe import Markup
 
@@ -42,9 +44,36 @@ NUMBER_BITS = 100_000  # bits of the result of `*` or `**` on integers (a 30,000
 OUTPUT_MAX = 100_000_000  # characters one rendering may print (a macro's output counts again where printed)
 
 _STR = (
-    "capitalize", "count", "endswith", "find", "index", "isalnum", "isalpha", "isdigit", "islower", "isspace",
-    "istitle", "isupper", "join", "lower", "lstrip", "partition", "removeprefix", "removesuffix", "replace",
-    "rfind", "rindex", "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "title", "upper",
+    "capitalize",
+    "count",
+    "endswith",
+    "find",
+    "index",
+    "isalnum",
+    "isalpha",
+    "isdigit",
+    "islower",
+    "isspace",
+    "istitle",
+    "isupper",
+    "join",
+    "lower",
+    "lstrip",
+    "partition",
+    "removeprefix",
+    "removesuffix",
+    "replace",
+    "rfind",
+    "rindex",
+    "rpartition",
+    "rsplit",
+    "rstrip",
+    "split",
+    "splitlines",
+    "startswith",
+    "strip",
+    "title",
+    "upper",
 )
 # Pure methods a template may call, by the type of their object.
 METHODS: tuple[tuple[type | tuple[type, ...], frozenset[str]], ...] = (

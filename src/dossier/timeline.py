@@ -619,9 +619,7 @@ def _ticks(scale: _Scale, language: str) -> tuple[list[float], list[float], list
     return year_ticks, month_ticks, cands, 1.5 + (LINE if month_ticks else 0.0)
 
 
-def _place_ticks(
-    cands: list[_TickCand], placed: list[TickLabel], width: float, year_row: float, stems: list[float], only: int | None = None
-) -> None:
+def _place_ticks(cands: list[_TickCand], placed: list[TickLabel], width: float, year_row: float, stems: list[float], only: int | None = None) -> None:
     """Place tick labels clear of each other and of the leaders crossing the scale (x in `stems`).
 
     A label centred in a wide span may slide along it to find room; `only` limits to one priority.

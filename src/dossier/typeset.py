@@ -110,8 +110,13 @@ def _too_tall(overflowing: list[tuple[int, str, str]]) -> DossierError:
         file, _, col = where.rpartition(":")
         file, _, line = file.rpartition(":")
         loc = Location(file, int(line), int(col)) if file and line.isdigit() and col.isdigit() else Location("?", 1, 1)
-        problems.append(Problem(loc, f"footnote too long for page {number}: even split between its sentences it does not fit, "
-                                     "expected a shorter note (or the text in the body)"))
+        problems.append(
+            Problem(
+                loc,
+                f"footnote too long for page {number}: even split between its sentences it does not fit, "
+                "expected a shorter note (or the text in the body)",
+            )
+        )
     return DossierError(problems)
 
 

@@ -176,9 +176,7 @@ def dossier_view(d: model.Dossier) -> Dossier:
         number=_text(d.number),
         disclaimer=_rich(d.disclaimer),
         questions=tuple(Question(q.id, q.text.value) for q in d.questions),
-        names=tuple(
-            Name(n.term.value, MappingProxyType({k: v.value for k, v in n.forms.items()}), _rich(n.note)) for n in d.names
-        ),
+        names=tuple(Name(n.term.value, MappingProxyType({k: v.value for k, v in n.forms.items()}), _rich(n.note)) for n in d.names),
         bibliography_files=tuple(t.value for t in d.bibliography_files),
         backrefs=d.backrefs,
         edition=d.edition,
@@ -191,20 +189,29 @@ def dossier_view(d: model.Dossier) -> Dossier:
         citation_style=_text(d.citation_style),
         paper=d.paper,
         sections=tuple(d.sections),
-        chronology=tuple(
-            Event(e.key, e.date, e.title.value, _rich(e.text), tuple(k.value for k in e.sources), e.id, e.order)
-            for e in d.chronology
-        ),
+        chronology=tuple(Event(e.key, e.date, e.title.value, _rich(e.text), tuple(k.value for k in e.sources), e.id, e.order) for e in d.chronology),
         excerpts=tuple(
             Excerpt(
-                x.key, x.id, x.document.value, x.source.value, _text(x.locator), _must(x.text),
-                tuple(Original(o.lang, _must(o.text)) for o in x.originals), _rich(x.note),
+                x.key,
+                x.id,
+                x.document.value,
+                x.source.value,
+                _text(x.locator),
+                _must(x.text),
+                tuple(Original(o.lang, _must(o.text)) for o in x.originals),
+                _rich(x.note),
             )
             for x in d.excerpts
         ),
         interpretations=tuple(
             Interpretation(
-                i.key, i.id, i.party.value, i.position.value, _must(i.text), tuple(k.value for k in i.sources), i.period,
+                i.key,
+                i.id,
+                i.party.value,
+                i.position.value,
+                _must(i.text),
+                tuple(k.value for k in i.sources),
+                i.period,
                 MappingProxyType({q: _must(t) for q, t in i.stances.items()}),
             )
             for i in d.interpretations

@@ -44,8 +44,10 @@ def _read(path: Path, report: Report, known: dict[str, str] | None) -> dict[str,
     node, src = load.load_yaml(path, display(path))
     out: dict[str, dict[str, tuple[str, Location]]] = {}
     if not isinstance(node, yaml.MappingNode):
-        report.error(load.location(src.name, node) if node else Location(src.name, 1, 1),
-                     "words.yaml: expected a mapping of language tags (en, de, ru, ...) to words")
+        report.error(
+            load.location(src.name, node) if node else Location(src.name, 1, 1),
+            "words.yaml: expected a mapping of language tags (en, de, ru, ...) to words",
+        )
         return out
     for lang_node, words_node in node.value:
         lang = str(lang_node.value)
@@ -59,8 +61,7 @@ def _read(path: Path, report: Report, known: dict[str, str] | None) -> dict[str,
         for key, value in words_node.value:
             where = load.location(src.name, value)
             if known is not None and key.value not in known:
-                report.error(load.location(src.name, key),
-                             f"words.yaml: unknown word '{key.value}', expected one of: {', '.join(sorted(known))}")
+                report.error(load.location(src.name, key), f"words.yaml: unknown word '{key.value}', expected one of: {', '.join(sorted(known))}")
             elif not isinstance(value, yaml.ScalarNode) or not value.value.strip():
                 report.error(where, f"words.yaml: {lang}: '{key.value}' expected a non-empty text")
             elif known is not None and (problem := _placeholder_problem(lang, key.value, value.value, known[key.value])):
