@@ -24,7 +24,7 @@ from dossier import archive, cli
 from dossier.build import build
 from dossier.errors import DossierError
 from dossier.profiles import Profile
-from dossier.render import default_theme
+from dossier.theme import default_theme
 
 if TYPE_CHECKING:  # imported where used: the suite's collection stays small (test_ceilings
     import pikepdf  # measures a child whose peak memory includes the test process's)

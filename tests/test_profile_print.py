@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from dossier import build, paper, render
+from dossier import build, paper, render, theme
 from dossier.cli import main
 from dossier.profiles import Profile
 
@@ -371,7 +371,7 @@ def test_the_rendered_stylesheet_keeps_the_lines_of_style_css(profile: str) -> N
     """WeasyPrint names the line of the rendered CSS: it must be the line of style.css."""
     prepared = build.prepare(SMALL)
     css = render.render_html(prepared.dossier, prepared.formatted, prepared.theme_dirs, None, Profile(profile))[1]
-    source = (render.default_theme() / "style.css").read_text().splitlines()
+    source = (theme.default_theme() / "style.css").read_text().splitlines()
     rendered = css.splitlines()
     assert len(rendered) >= len(source)
     for a, b in zip(source, rendered, strict=False):

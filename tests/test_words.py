@@ -11,7 +11,8 @@ import pytest
 from dossier.build import build, check
 from dossier.errors import DossierError, Location
 from dossier.model import Dossier, Text
-from dossier.render import RUNNING_TITLE_WIDTH, default_theme, running_title
+from dossier.render import RUNNING_TITLE_WIDTH, running_title
+from dossier.theme import default_theme
 from dossier.words import css_content, fill, theme_words
 
 

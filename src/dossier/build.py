@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import archive, cite, fonts, load, model, render, richtext
+from . import archive, cite, fonts, load, model, render, richtext, theme
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
 from .sandbox import Limits, run_limited, stage, time_limit
@@ -94,7 +94,7 @@ def read_folders(root: Path) -> list[Path]:
     folders = [root / "templates", root / "assets"]
     for folder in folders[:2]:
         folders += [e.resolve() for e in walk(folder) if e.is_dir() and e.is_symlink()]
-    return [*folders, *render.theme_dirs(root), Path(__file__).parent]
+    return [*folders, *theme.theme_dirs(root), Path(__file__).parent]
 
 
 def _confined(root: Path, report: Report) -> None:
@@ -103,13 +103,13 @@ def _confined(root: Path, report: Report) -> None:
     a hard link, which can be another name of a file outside the dossier."""
     real = root.resolve()
     paths = [(root / n, "file") for n in (*CONTENT_FILES, *model.BIB_FILES)]
-    theme = render.default_theme()
+    own_theme = theme.default_theme()
     for folder in ("templates", "assets"):
         paths.append((root / folder, "folder"))
         if (root / folder).is_dir() and (root / folder).resolve().is_relative_to(real):
             for p in walk(root / folder):
                 # a folder named as a theme file (templates/cover.html/) would leave the theme's in use
-                paths.append((p, "file" if folder == "templates" and p.parent == root / folder and (theme / p.name).is_file() else "any"))
+                paths.append((p, "file" if folder == "templates" and p.parent == root / folder and (own_theme / p.name).is_file() else "any"))
     for path, kind in paths:
         if not (path.exists() or path.is_symlink()):
             continue
@@ -204,9 +204,9 @@ def prepare(root: Path) -> Prepared:
     if not richtext.bibliography_unreadable(report):
         richtext.check_keys(keys, known, report)
     stage("checking the characters against the theme fonts")
-    dirs = render.theme_dirs(root)
-    families, theme_file = _theme_fonts(dirs)
-    cover = fonts.coverage(families, theme_file)
+    dirs = theme.theme_dirs(root)
+    declared = theme.read_theme(dirs)
+    cover = fonts.coverage(declared.fonts, declared.file)
     fonts.check_texts(_all_texts(docs), cover, report)
     fonts.check_entries(entries, cover, report)
     stage("formatting rich text and citations")
@@ -224,24 +224,6 @@ def prepare(root: Path) -> Prepared:
             report.warning(e.loc, f"entry '{e.id}' is cited nowhere; it is still listed in the bibliography")
     report.check()
     return Prepared(d, entries, formatted, dirs, report, csl)
-
-
-def _theme_fonts(dirs: list[Path]) -> tuple[tuple[str, ...], str]:
-    """The font families the theme names in theme.yaml (the dossier's own first), and that file."""
-    path = next((d / "theme.yaml" for d in dirs if (d / "theme.yaml").is_file()), None)
-    if path is None:
-        raise DossierError.at(Location("templates/theme.yaml", 1, 1), "theme.yaml not found, expected the theme to name its fonts")
-    node, src = load.load_yaml(path, display(path))
-    fonts_node = None
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value != "fonts":
-                raise DossierError.at(load.location(src.name, key), f"unknown key '{key.value}' in theme.yaml, expected fonts")
-            fonts_node = value
-    families = tuple(n.value for n in getattr(fonts_node, "value", []) if isinstance(n, yaml.ScalarNode) and n.value)
-    if not isinstance(fonts_node, yaml.SequenceNode) or not families:
-        raise DossierError.at(load.location(src.name, fonts_node or node or Location(src.name, 1, 1)), "fonts: expected a list of font family names")
-    return families, src.name
 
 
 def _all_texts(docs: Docs) -> list[model.Text]:
@@ -327,7 +309,7 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     if profile.name == "archive":
         stage("collecting the sources to attach")
         assert p.csl is not None
-        sources = archive.source_files(root, bibliography_names(root, p.dossier), p.csl, render.default_theme())
+        sources = archive.source_files(root, bibliography_names(root, p.dossier), p.csl, theme.default_theme())
         attachments = archive.collect(sources, profile, epoch, fonts)
     stage("finishing the PDF")
     meta, targets = _described(p)

@@ -29,7 +29,6 @@ from .profiles import Profile
 from .richtext import Formatted
 from .template_sandbox import ThemeSandbox
 
-THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
 TIMELINE_WIDTH_MM = 160.0  # the timeline's width at most; never wider than the page's text block
 RUNNING_TITLE_WIDTH = 76  # columns (a CJK character counts two) that fit the running head of A4 on one line
 
@@ -70,23 +69,6 @@ def running_title(d: Dossier) -> str:
     cut = title.rfind(" ", 0, end + 1)
     head = title[: cut if cut > end // 2 else end].rstrip(" ,;:–—-")
     return head + "…"
-
-
-def theme_dirs(root: Path, theme: Path | None = None) -> list[Path]:
-    """Template folders in lookup order: the dossier's own, then the theme."""
-    dirs = []
-    own = root / "templates"
-    if own.is_dir():
-        dirs.append(own.resolve())
-    dirs.append((theme or default_theme()).resolve())
-    return dirs
-
-
-def default_theme() -> Path:
-    """The default theme: `templates/` of a source checkout, else the copy shipped in the package."""
-    if (THEME_DIR / "base.html").is_file():
-        return THEME_DIR
-    return Path(__file__).parent / "theme"
 
 
 def environment(dirs: list[Path], filters: dict[str, Any]) -> ThemeSandbox:
