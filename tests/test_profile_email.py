@@ -138,7 +138,7 @@ def _cff_cids(font: Any) -> set[int]:
 def _shown(pdf: Path) -> dict[str, set[int]]:
     """The codes each font shows, read from the content streams by the pass's own reader."""
     doc = _open(pdf)
-    usage = pdffonts._Usage()
+    usage = pdffonts.Usage()
     for page in doc.pages:
         usage.page(page)
     return {

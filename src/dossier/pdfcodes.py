@@ -112,17 +112,17 @@ def renumber(doc: pikepdf.Pdf) -> Plan:
         if (
             isinstance(obj, pikepdf.Stream)
             and obj.get("/Subtype") == "/Form"
-            and any(str(i.operator) in pdffonts._SHOW for i in pikepdf.parse_content_stream(obj))
+            and any(str(i.operator) in pdffonts.SHOW for i in pikepdf.parse_content_stream(obj))
         ):
             return {}  # text in a form: pdfslim rewrites the forms of pages, not those of forms
     for page in doc.pages:
         if any(str(i.operator) in ("Tw", '"') for i in pikepdf.parse_content_stream(page.obj)):
             return {}
-    usage = pdffonts._Usage()
+    usage = pdffonts.Usage()
     try:
         for page in doc.pages:
             usage.page(page)
-    except pdffonts._Unknown:
+    except pdffonts.Unknown:
         return {}
     usage.unread(doc)
     out: Plan = {}
@@ -194,7 +194,7 @@ def recode(instructions: list[Any], resources: Any, fonts: Plan) -> list[Any]:
         elif op == "Tf":
             f = named.get(str(instruction.operands[0]))
             font = fonts.get(f.objgen) if f is not None else None
-        elif op in pdffonts._SHOW and font is not None:
+        elif op in pdffonts.SHOW and font is not None:
             operands = list(instruction.operands)
             last = operands[-1]
             if isinstance(last, pikepdf.Array):

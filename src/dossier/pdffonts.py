@@ -37,10 +37,10 @@ from typing import Any
 import pikepdf
 
 _CID_NAME = re.compile(r"cid(\d+)")
-_SHOW = {"Tj", "TJ", "'", '"'}
+SHOW = {"Tj", "TJ", "'", '"'}  # the operators that show text (pdfcodes.py reads them too)
 
 
-class _Unknown(Exception):
+class Unknown(Exception):
     """Text this pass cannot attribute to a font: leave every font as it is."""
 
 
@@ -54,8 +54,9 @@ def _streams_of(appearance: Any) -> Iterator[pikepdf.Stream]:
             yield from (v for v in entry.values() if isinstance(v, pikepdf.Stream))
 
 
-class _Usage:
-    """The codes each Type0 font shows, found by reading every content stream once."""
+class Usage:
+    """The codes each Type0 font shows, found by reading every content stream once: `page()` for
+    each page (its annotations' appearances too); `Unknown` when text cannot be attributed."""
 
     def __init__(self) -> None:
         self.codes: dict[tuple[int, int], set[int]] = {}  # font objgen -> codes shown
@@ -89,10 +90,10 @@ class _Usage:
             elif op == "Tf":
                 font = fonts.get(str(operands[0]))
                 if font is None:
-                    raise _Unknown(f"font {operands[0]} not in the resources")
-            elif op in _SHOW:
+                    raise Unknown(f"font {operands[0]} not in the resources")
+            elif op in SHOW:
                 if font is None:
-                    raise _Unknown("text shown with no font set")
+                    raise Unknown("text shown with no font set")
                 strings = operands[-1] if op == "TJ" else [operands[-1]]
                 codes = self.codes.setdefault(font.objgen, set())
                 for s in strings:
@@ -102,7 +103,7 @@ class _Usage:
             elif op == "gs":
                 state = resources.get("/ExtGState", pikepdf.Dictionary()).get(str(operands[0]))
                 if state is not None and "/Font" in state:
-                    raise _Unknown("a font set through an ExtGState")
+                    raise Unknown("a font set through an ExtGState")
             elif op == "Do":
                 xobject = resources.get("/XObject", pikepdf.Dictionary()).get(str(operands[0]))
                 if xobject is not None and xobject.get("/Subtype") == "/Form":
@@ -175,11 +176,11 @@ def _cid_set(cids: set[int]) -> bytes:
 def resubset(doc: pikepdf.Pdf) -> dict[str, tuple[int, int]]:
     """Shrink every CID-keyed CFF font program to the glyphs shown; returns, per font name,
     the program's decoded size before and after (for the build's figures and the tests)."""
-    usage = _Usage()
+    usage = Usage()
     try:
         for page in doc.pages:
             usage.page(page)
-    except _Unknown:
+    except Unknown:
         return {}
     usage.unread(doc)
 
