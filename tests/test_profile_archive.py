@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dossier import archive, cli
+from dossier import cli, pdfmeta, unarchive
 from dossier.build import build
 from dossier.errors import DossierError
 from dossier.profiles import Profile
@@ -494,7 +494,7 @@ def test_verify_names_a_file_the_manifest_does_not_list(archive_pdf: Path, tmp_p
 
     bad = _tampered(archive_pdf, tmp_path / "extra.pdf", change)
     with pytest.raises(DossierError) as exc:
-        archive.verify(bad)
+        unarchive.verify(bad)
     assert [p.message for p in exc.value.problems] == ["'extra.yaml' is attached but not in the manifest, expected only the files it lists"]
 
 
@@ -517,7 +517,7 @@ def test_extract_stops_a_decompression_bomb(tmp_path: Path, monkeypatch: pytest.
     pdf.add_blank_page()
     pdf.attachments["big.yaml"] = pikepdf.AttachedFileSpec(pdf, b"0" * 100_000, filename="big.yaml")
     pdf.save(tmp_path / "bomb.pdf")  # Flate-compressed: a few hundred bytes in the file
-    monkeypatch.setattr(archive, "MAX_BYTES", 50_000)
+    monkeypatch.setattr(unarchive, "MAX_BYTES", 50_000)
     assert cli.main(["extract", str(tmp_path / "bomb.pdf"), str(tmp_path / "out")]) == 1
     assert "bomb.pdf:1:1: attachment 'big.yaml' takes the attached files over" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -528,7 +528,7 @@ def test_several_authors_are_one_dc_creator_entry_equal_to_the_info_author() -> 
     from weasyprint.pdf.metadata import DocumentMetadata
 
     metadata = DocumentMetadata(title="T", authors=["Ann Able", "Ben Baker"])
-    archive.claim_pdfua(metadata)
+    pdfmeta.claim_pdfua(metadata)
     xmp = metadata.generate_rdf_metadata("a", 3, "U").decode()
     assert re.findall(r"<rdf:li>([^<]*)</rdf:li>", xmp) == ["Ann Able, Ben Baker"]
     assert 'pdfaid:part="3"' in xmp and 'pdfuaid:part="1"' in xmp and xmp.count("<rdf:RDF") == 1

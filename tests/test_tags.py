@@ -203,7 +203,8 @@ def test_xmp_has_the_briefings_metadata_in_one_rdf(tagged: tuple[Path, Path]) ->
 
 def test_xmp_dates_come_from_the_epoch_only() -> None:
     """The packet is a function of the metadata and the epoch: no "now", no random id."""
-    from dossier.pdftags import DocMeta, xmp
+    from dossier.finish import DocMeta
+    from dossier.pdfmeta import xmp
 
     meta = DocMeta(title="T & <U>", authors=("A", "B"), keywords=("k",))
     packet = xmp(meta, 86400 * 365)
@@ -469,7 +470,8 @@ def test_a_standards_identification_in_weasyprints_xmp_is_kept() -> None:
 
     from weasyprint import HTML
 
-    from dossier.pdftags import DocMeta, tag
+    from dossier.finish import DocMeta
+    from dossier.pdftags import tag
 
     raw = HTML(string="<html lang=en><title>X</title><p>Text</p>").write_pdf(pdf_variant="pdf/a-3u", pdf_tags=True)
     with pikepdf.open(io.BytesIO(raw)) as pdf:

@@ -1,5 +1,5 @@
 """Command line: `dossier build`, `dossier check`, `dossier extract`, `dossier verify`; a thin
-front over build.py and archive.py.
+front over build.py and unarchive.py.
 
 Problems print one per line as `FILE:LINE:COL: message` on standard error,
 then a count; the exit status is 1 if the build failed, 0 otherwise. A
@@ -168,15 +168,15 @@ def main(argv: list[str] | None = None) -> int:
             _print(report.warnings)
             _say(f"wrote {display(output)} ({_figures(output)})")
         elif args.command == "extract":
-            from . import archive
+            from . import unarchive
 
-            names = archive.extract(args.archive, args.folder, args.force)
+            names = unarchive.extract(args.archive, args.folder, args.force)
             _say(f"wrote {len(names)} file(s) into {display(args.folder)}")
         elif args.command == "verify":
-            from . import archive
+            from . import unarchive
 
             try:
-                count = archive.verify(args.archive)
+                count = unarchive.verify(args.archive)
             except DossierError as exc:
                 _print(exc.problems)
                 _say(f"dossier: {len(exc.problems)} problem(s) in {display(args.archive)}")

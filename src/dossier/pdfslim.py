@@ -28,7 +28,7 @@ order, the text a reader copies. The example: 248 KB -> 199 KB; in poppler the s
 and, at 72 dpi, the same pixels but for a few of antialiasing on three pages (a rounded
 point of a rule; a `Td` lands a double's rounding away from the `Tm` it replaces, and poppler
 snaps glyph origins to quarter pixels). Images are made smaller before this, when
-WeasyPrint loads them (`typeset._options`: 150 dpi at their printed size, JPEG quality 75).
+WeasyPrint loads them (the email options of typeset.py: 150 dpi at their printed size, JPEG quality 75).
 """
 
 from __future__ import annotations

@@ -18,10 +18,8 @@ WeasyPrint 70 (`pdf_tags=True`) writes a structure tree, but one a PDF/UA check 
 - header cells carry no `/Scope`: a header in a row of headers is `/Column`, one in a row of
   data cells `/Row` (as the templates' `scope` attributes say, which WeasyPrint reads for
   `/Headers` but does not write);
-- no XMP metadata: `xmp()` writes one packet (one `rdf:RDF`) with title, authors,
-  description, edition, version, language and keywords, its dates from `Job.epoch` only.
-  An identification the PDF's existing XMP carries (PDF/A `pdfaid`, PDF/UA `pdfuaid` and
-  their extension schemas, written by WeasyPrint's `pdf_variant`) is kept in the same packet.
+- no XMP metadata: `pdfmeta.write_metadata` writes it, and the document information to match,
+  its dates from `Job.epoch` only.
 
 - each run of text is a `Span` of its own (1,811 in the example): a `Span` that says nothing
   gives its marked content to its parent, and grouping elements left empty go;
@@ -35,18 +33,15 @@ data; the checks in tests/test_tags.py walk the result the way a PDF/UA checker 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 import pikepdf
 
+from . import weasy
 from .finish import DocMeta
-from .sourcedate import pdf_date, w3c_date
-
-__all__ = ["DocMeta", "tagged_at_source", "tag", "xmp", "xmp_description"]
+from .pdfmeta import write_metadata
 
 
 def tag(doc: pikepdf.Pdf, meta: DocMeta, epoch: int | None, targets: Mapping[str, str]) -> None:
@@ -66,12 +61,7 @@ def tag(doc: pikepdf.Pdf, meta: DocMeta, epoch: int | None, targets: Mapping[str
     root.MarkInfo = pikepdf.Dictionary(Marked=True)
     root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
     root.Lang = pikepdf.String(meta.language)
-    _docinfo(doc, meta, epoch)
-    kept = _identification(doc)
-    stream = pikepdf.Stream(doc, xmp(meta, epoch, str(doc.docinfo.get("/Producer", "")), kept))
-    stream.Type = pikepdf.Name.Metadata
-    stream.Subtype = pikepdf.Name.XML
-    root.Metadata = doc.make_indirect(stream)
+    write_metadata(doc, meta, epoch)
 
 
 @contextmanager
@@ -81,42 +71,20 @@ def tagged_at_source() -> Iterator[None]:
     reader switches voice (WeasyPrint 70 declares the document's language only); and each
     footnote in a page's footnote area is a `Note` with an `/ID` (WeasyPrint makes it a `Span`).
 
-    This wraps WeasyPrint's own tree builder (`weasyprint.pdf.tags._build_box_tree`, which yields
-    the element it makes for each box) for the duration: the element objects are WeasyPrint's,
-    and the wrapper only adds a key to them. Without that function (another WeasyPrint), nothing
-    is changed."""
-    try:
-        from weasyprint.formatting_structure import boxes
-        from weasyprint.pdf import tags as weasy_tags
-
-        original = weasy_tags._build_box_tree  # noqa: SLF001 - see above
-        import pydyf
-    except (ImportError, AttributeError):
-        yield
-        return
-
-    notes: set[int] = set()  # the boxes of footnote bodies: the children of a footnote area
+    The element objects are WeasyPrint's (see `weasy.editing_tags`): this only adds keys to them."""
     count = [0]
 
-    def build(box: Any, *rest: Any) -> Iterator[Any]:
-        own = box.element is not None and box.element_tag not in ("html", "body") and not isinstance(box, boxes.PageBox)
-        lang = box.element.get("lang") if own else None
-        if isinstance(box, boxes.FootnoteAreaBox):
-            notes.update(id(child) for child in box.children)
-        for element in original(box, *rest):
-            if lang and "Lang" not in element:
-                element["Lang"] = pydyf.String(lang)
-            if id(box) in notes and element.get("S") in ("/Span", "/NonStruct", "/P", "/Div"):
-                count[0] += 1  # a footnote: a Note, with the unique ID PDF/UA wants
-                element["S"] = "/Note"
-                element["ID"] = pydyf.String(f"note-{count[0]}")
-            yield element
+    def edit(box: weasy.TaggedBox, element: dict[str, Any]) -> None:
+        lang = box.element.get("lang") if box.element is not None else None
+        if lang and "Lang" not in element:
+            element["Lang"] = weasy.pdf_string(lang)
+        if box.in_footnote_area and element.get("S") in ("/Span", "/NonStruct", "/P", "/Div"):
+            count[0] += 1  # a footnote: a Note, with the unique ID PDF/UA wants
+            element["S"] = "/Note"
+            element["ID"] = weasy.pdf_string(f"note-{count[0]}")
 
-    weasy_tags._build_box_tree = build  # noqa: SLF001
-    try:
+    with weasy.editing_tags(edit):
         yield
-    finally:
-        weasy_tags._build_box_tree = original  # noqa: SLF001
 
 
 # The structure tree ----------------------------------------------------------------------
@@ -331,122 +299,3 @@ def _describe(annot: Any, targets: Mapping[str, str]) -> str:
     dest = annot.get("/Dest")
     name = str(dest) if isinstance(dest, pikepdf.String) else str(annot.get("/Contents", ""))
     return targets.get(name) or str(annot.get("/Contents", "")) or name
-
-
-# Metadata -------------------------------------------------------------------------------
-
-NAMESPACES = {
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "pdf": "http://ns.adobe.com/pdf/1.3/",
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
-}
-
-
-def xmp_description(prefix: str, uri: str, properties: Iterable[tuple[str, str]]) -> str:
-    """One `rdf:Description` of simple properties in a namespace, to pass to `xmp(extra=...)`."""
-    body = "".join(f"<{prefix}:{name}>{escape(value)}</{prefix}:{name}>" for name, value in properties)
-    return f'<rdf:Description rdf:about="" xmlns:{prefix}={quoteattr(uri)}>{body}</rdf:Description>'
-
-
-def xmp(meta: DocMeta, epoch: int | None, producer: str = "", extra: Sequence[str] = ()) -> bytes:
-    """The XMP packet of the briefing: one `rdf:RDF`, the `extra` descriptions (PDF/A and PDF/UA
-    identification, say) inside it; every date from `epoch`, so the bytes are reproducible
-    (no date at all without one: never the time of the build)."""
-
-    def alt(name: str, value: str) -> str:
-        return f'<{name}><rdf:Alt><rdf:li xml:lang="x-default">{escape(value)}</rdf:li></rdf:Alt></{name}>'
-
-    def seq(name: str, kind: str, values: Iterable[str]) -> str:
-        items = "".join(f"<rdf:li>{escape(v)}</rdf:li>" for v in values)
-        return f"<{name}><rdf:{kind}>{items}</rdf:{kind}></{name}>"
-
-    dc = [alt("dc:title", meta.title)]
-    if meta.authors:  # one entry, the text of /Author: PDF/A compares the two as strings
-        dc.append(seq("dc:creator", "Seq", [", ".join(meta.authors)]))
-    if meta.subtitle:
-        dc.append(alt("dc:description", meta.subtitle))
-    dc.append(seq("dc:language", "Bag", [meta.language]))
-    if meta.edition:
-        dc.append(seq("dc:date", "Seq", [meta.edition]))
-    if meta.keywords:
-        dc.append(seq("dc:subject", "Bag", meta.keywords))
-    dc.append("<dc:format>application/pdf</dc:format>")
-    props = ["<xmp:CreatorTool>dossier</xmp:CreatorTool>"]
-    if epoch is not None:
-        stamp = w3c_date(epoch)
-        props[:0] = [
-            f"<xmp:CreateDate>{stamp}</xmp:CreateDate>",
-            f"<xmp:ModifyDate>{stamp}</xmp:ModifyDate>",
-            f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate>",
-        ]
-    if producer:
-        props.append(f"<pdf:Producer>{escape(producer)}</pdf:Producer>")
-    if meta.keywords:
-        props.append(f"<pdf:Keywords>{escape(', '.join(meta.keywords))}</pdf:Keywords>")
-    if meta.version:
-        props.append(f"<xmpMM:VersionID>{escape(meta.version)}</xmpMM:VersionID>")
-    xmlns = " ".join(f"xmlns:{p}={quoteattr(u)}" for p, u in NAMESPACES.items())
-    packet = (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
-        f'<rdf:Description rdf:about="" {xmlns}>{"".join(dc)}{"".join(props)}</rdf:Description>\n'
-        + "".join(f"{e}\n" for e in extra)
-        + "</rdf:RDF>\n</x:xmpmeta>\n"
-        '<?xpacket end="w"?>'
-    )
-    return packet.encode("utf-8")
-
-
-def _docinfo(doc: pikepdf.Pdf, meta: DocMeta, epoch: int | None) -> None:
-    """The document information says what the XMP says (PDF/A wants them equal)."""
-    info = doc.docinfo
-    info.Title = pikepdf.String(meta.title)
-    if meta.authors:
-        info.Author = pikepdf.String(", ".join(meta.authors))
-    if meta.subtitle:
-        info.Subject = pikepdf.String(meta.subtitle)
-    if meta.keywords:
-        info.Keywords = pikepdf.String(", ".join(meta.keywords))
-    info.Creator = pikepdf.String("dossier")
-    for key in ("/CreationDate", "/ModDate"):
-        if epoch is None:
-            if key in info:
-                del info[key]
-        else:
-            info[key] = pikepdf.String(pdf_date(epoch))
-
-
-_KEPT = ("http://www.aiim.org/pdfa/ns/id/", "http://www.aiim.org/pdfua/ns/id/", "http://www.aiim.org/pdfa/ns/extension/")
-
-
-def _identification(doc: pikepdf.Pdf) -> list[str]:
-    """The `rdf:Description`s of the PDF's existing XMP that identify a standard (PDF/A, PDF/UA
-    and the extension schemas PDF/A wants for them), re-serialised to go in the new packet."""
-    from xml.etree import ElementTree as ET
-
-    stream = doc.Root.get("/Metadata")
-    if stream is None:
-        return []
-    try:
-        tree = ET.fromstring(re.sub(rb"<\?xpacket[^>]*\?>", b"", stream.read_bytes()))
-    except ET.ParseError:
-        return []
-    rdf = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
-    kept = []
-    for description in tree.iter(f"{rdf}Description"):
-        names = list(description.attrib) + [c.tag for c in description]
-        if any(n.startswith("{" + uri) for n in names for uri in _KEPT):
-            for prefix, uri in (
-                ("pdfaid", _KEPT[0]),
-                ("pdfuaid", _KEPT[1]),
-                ("pdfaExtension", _KEPT[2]),
-                ("pdfaSchema", "http://www.aiim.org/pdfa/ns/schema#"),
-                ("pdfaProperty", "http://www.aiim.org/pdfa/ns/property#"),
-                ("rdf", rdf[1:-1]),
-            ):
-                ET.register_namespace(prefix, uri)
-            # The packet's rdf:RDF declares rdf: once; ElementTree repeats it on each element it writes.
-            kept.append(ET.tostring(description, encoding="unicode").replace(f' xmlns:rdf="{rdf[1:-1]}"', "", 1))
-    return kept

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import weasy
 from .errors import DossierError, Location, Problem, display
 from .profiles import Profile
 from .sourcedate import w3c_date
@@ -72,20 +73,8 @@ def _located(message: str, css_name: str) -> Problem:
 
 def _overflowing_notes(document: Any) -> list[tuple[int, str, str]]:
     """(page, note id, where written) of each footnote on a page whose footnote area runs above
-    the page's content box: WeasyPrint 70 cannot split a footnote and moves one that does not
-    fit whole to the next page, where a note taller than the page runs over text and header."""
-    from weasyprint.formatting_structure.boxes import FootnoteAreaBox
-
-    out = []
-    for number, page in enumerate(document.pages, 1):
-        box = page._page_box  # noqa: SLF001 - WeasyPrint exposes the laid-out tree only here
-        for area in (c for c in box.children if isinstance(c, FootnoteAreaBox)):
-            if area.position_y < box.content_box_y() - 0.5:
-                for note in area.children:
-                    element = note.element
-                    if element is not None:
-                        out.append((number, element.get("data-note") or "", element.get("data-src") or ""))
-    return out
+    the page's content box (see `weasy.footnotes_above_content`)."""
+    return [(number, e.get("data-note") or "", e.get("data-src") or "") for number, e in weasy.footnotes_above_content(document)]
 
 
 def _split_notes(html: str, notes: set[str]) -> str:
@@ -184,8 +173,7 @@ def typeset(
             html = _split_notes(html, split)
             document = lay_out(html, css)
         if second_pass is not None:
-            pages = {name: number for number, page in enumerate(document.pages, 1) for name in page.anchors}
-            html, css = second_pass(pages)
+            html, css = second_pass(weasy.pages_by_anchor(document))
             html = _split_notes(html, split)
             document = lay_out(html, css)
         if overflowing := _overflowing_notes(document):
@@ -197,7 +185,7 @@ def typeset(
         # (not even the edition a template may give as dcterms.created).
         document.metadata.created = document.metadata.modified = None if epoch is None else w3c_date(epoch)
         if profile is not None and profile.name == "archive":
-            from .archive import claim_pdfua
+            from .pdfmeta import claim_pdfua
 
             claim_pdfua(document.metadata)
         with tagged_at_source():  # /Lang from lang attributes, footnotes as Note
