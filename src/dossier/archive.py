@@ -95,7 +95,7 @@ class Attachment:
 
 
 def _files_under(root: Path, folder: str) -> Iterator[tuple[str, Path]]:
-    from .build import walk
+    from .discover import walk
 
     for path in walk(root / folder):
         if path.is_file():

@@ -19,7 +19,6 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import DossierError, Location, Report
-from .jsonnodes import json_to_nodes as json_to_nodes  # build.py reads CSL-JSON through cite
 from .load import SourceFile, kind, location
 from .model import KEY_RE
 

@@ -20,8 +20,11 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
+import yaml
+
 from . import sandbox
 from .errors import DossierError, Location, Report
+from .load import SourceFile, location
 from .model import Text
 
 # Characters that are layout, not glyphs: never need a font.
@@ -147,6 +150,28 @@ class _Places:
         if nth >= len(found):
             return self.text.loc
         return Location(self.text.loc.file, *self.text.source.position(found[nth]))
+
+
+def content_texts(docs: Iterable[tuple[yaml.Node | None, SourceFile]]) -> list[Text]:
+    """Every scalar of every content file (composed nodes and their source, as `discover` reads
+    them), for the glyph check; a file kept as text (BibTeX) is checked as it is written."""
+    out: list[Text] = []
+
+    def walk(node: yaml.Node | None, src: SourceFile) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            out.append(Text(node.value, location(src.name, node), node, src))
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item, src)
+        elif isinstance(node, yaml.MappingNode):
+            for _key, value in node.value:
+                walk(value, src)
+
+    for node, src in docs:
+        walk(node, src)
+        if node is None and src.text:  # BibTeX: check the raw text
+            out.append(Text(src.text, Location(src.name, 1, 1), None, src))
+    return out
 
 
 def check_texts(texts: Iterable[Text], cover: Coverage, report: Report) -> None:
