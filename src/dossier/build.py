@@ -340,8 +340,7 @@ def _described(p: Prepared) -> tuple[DocMeta, tuple[tuple[str, str], ...]]:
         if e.id:
             targets[e.id] = f"{format_date(e.date, d.language)}: {e.title.value}"
     targets.update((x.id, x.document.value) for x in d.excerpts)
-    for n, i in enumerate(d.interpretations, 1):
-        targets[i.id or f"interp-{n}"] = i.party.value
+    targets.update((i.anchor, i.party.value) for i in d.interpretations)
     targets.update((q.id, q.text.value) for q in d.questions)
     for key, html in p.formatted.bibliography:
         targets[f"ref-{key}"] = _shortened(html.striptags())
