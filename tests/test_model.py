@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from dossier.build import prepare
+from dossier.build import prepare, render_prepared
 from dossier.dates import format_date, parse_date
 from dossier.errors import DossierError
 
@@ -93,3 +94,45 @@ def test_all_errors_of_a_run_are_reported_together(dossier_copy: Path) -> None:
         prepare(dossier_copy)
     lines = [str(p) for p in info.value.problems]
     assert len(lines) == 3, lines
+
+
+def _interpretation_links(html: str) -> tuple[list[str], set[str]]:
+    """The `#…` targets of every link to an interpretation, and every id in the page."""
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    articles = set(re.findall(r'<article class="interpretation" id="([^"]+)"', html))
+    hrefs = [h for h in re.findall(r'href="#([^"]+)"', html) if h in articles or h.startswith("interp-")]
+    return hrefs, ids
+
+
+def test_matrix_links_each_party_to_its_own_text(dossier_copy: Path) -> None:
+    # Two id-less interpretations, only the second with stances: the matrix's one column must
+    # link to the second text (interp-2), not to the first one's (the filtered list's index).
+    (dossier_copy / "dossier.yaml").write_text((dossier_copy / "dossier.yaml").read_text() + "questions:\n  - id: q1\n    text: Is it?\n")
+    (dossier_copy / "interpretations.yaml").write_text(
+        "- party: First\n  position: A\n  text: First text.\n  sources: [ulfstein1995]\n"
+        "- party: Second\n  position: B\n  text: Second text.\n  sources: [ulfstein1995]\n  stances:\n    q1: Yes\n"
+    )
+    p = prepare(dossier_copy)
+    assert [i.anchor for i in p.dossier.interpretations] == ["interp-1", "interp-2"]
+    html, _css = render_prepared(p)
+    start = html.index('<table class="matrix')
+    matrix = html[start : html.index("</table>", start)]
+    assert re.findall(r'href="#([^"]+)">([^<]*)</a>', matrix) == [("interp-2", "Second")]
+    second = html[html.index('id="interp-2"') :]
+    assert "Second text." in second[: second.index("</article>")]
+
+
+def test_every_link_to_an_interpretation_has_its_target(dossier_copy: Path) -> None:
+    (dossier_copy / "dossier.yaml").write_text((dossier_copy / "dossier.yaml").read_text() + "questions:\n  - id: q1\n    text: Is it?\n")
+    (dossier_copy / "interpretations.yaml").write_text(
+        "- party: First\n  position: A\n  text: First text.\n  sources: [ulfstein1995]\n"
+        "- id: named\n  party: Named\n  position: B\n  text: Named text.\n  sources: [ulfstein1995]\n  stances:\n    q1: No\n"
+        "- party: Third\n  position: C\n  text: Third text.\n  sources: [ulfstein1995]\n  stances:\n    q1: Yes\n"
+    )
+    p = prepare(dossier_copy)
+    assert [i.anchor for i in p.dossier.interpretations] == ["interp-1", "named", "interp-3"]
+    html, _css = render_prepared(p)
+    hrefs, ids = _interpretation_links(html)
+    # the contents link each of the three, the matrix the two with stances
+    assert sorted(hrefs) == sorted(["interp-1", "named", "interp-3", "named", "interp-3"])
+    assert [h for h in hrefs if h not in ids] == []

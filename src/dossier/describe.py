@@ -39,8 +39,7 @@ def described(d: model.Dossier, formatted: richtext.Formatted, theme_dirs: list[
         if e.id:
             targets[e.id] = f"{format_date(e.date, d.language)}: {e.title.value}"
     targets.update((x.id, x.document.value) for x in d.excerpts)
-    for n, i in enumerate(d.interpretations, 1):
-        targets[i.id or f"interp-{n}"] = i.party.value
+    targets.update((i.anchor, i.party.value) for i in d.interpretations)
     targets.update((q.id, q.text.value) for q in d.questions)
     for key, html in formatted.bibliography:
         targets[f"ref-{key}"] = shortened(html.striptags())

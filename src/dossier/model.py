@@ -144,6 +144,9 @@ class Interpretation:
     period: DateValue | None
     stances: dict[str, RichText] = field(default_factory=dict)
     key: str = ""  # where the interpretation is written: its `sources` are formatted under this key
+    # The HTML id of its text, set once here so that every link to it agrees: its `id`, else
+    # `interp-N` by its place among all interpretations (never among a filtered list).
+    anchor: str = ""
 
 
 @dataclass
@@ -650,4 +653,6 @@ def _interpretations(r: FieldReader, node: Node | None) -> list[Interpretation]:
             r.error(snode, "stances: expected a mapping of question ids to short answers")
         if party and position and text:
             out.append(Interpretation(ident, party, position, text, sources, period, stances, r.key(item)))
+    for n, interpretation in enumerate(out, 1):
+        interpretation.anchor = interpretation.id or f"interp-{n}"
     return out

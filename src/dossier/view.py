@@ -80,6 +80,7 @@ class Excerpt:
 class Interpretation:
     key: str
     id: str | None
+    anchor: str  # the HTML id of its text: `id`, else `interp-N` (see `model.Interpretation`)
     party: str
     position: str
     text: RichText
@@ -207,6 +208,7 @@ def dossier_view(d: model.Dossier) -> Dossier:
             Interpretation(
                 i.key,
                 i.id,
+                i.anchor,
                 i.party.value,
                 i.position.value,
                 _must(i.text),
