@@ -67,7 +67,7 @@ def parse_date(text: str) -> DateValue:
     groups = match.groups()
     start = _partial(groups[0:3], text)
     end = _partial(groups[3:6], text) if groups[3] else None
-    if end is not None and _last_day(end) < _first_day(start):
+    if end is not None and _last_day(end) < first_day(start):
         raise ValueError(f"range ends before it starts, expected A ≤ B in '{text}'")
     return DateValue(start, end)
 
@@ -86,7 +86,8 @@ def _partial(groups: tuple[str | None, ...], text: str) -> PartialDate:
     return PartialDate(year, month, day)
 
 
-def _first_day(value: PartialDate) -> date:
+def first_day(value: PartialDate) -> date:
+    """The first day a partial date covers (1956-10 → 1 October 1956)."""
     return date(value.year, value.month or 1, value.day or 1)
 
 
@@ -96,7 +97,8 @@ def _last_day(value: PartialDate) -> date:
 
 
 @lru_cache(maxsize=8)
-def _locale(language: str) -> str:
+def babel_locale(language: str) -> str:
+    """The Babel locale dates are printed in for a BCP 47 language: a bare `en` is en-GB, an unknown one en-GB."""
     from babel import Locale, UnknownLocaleError
 
     tag = language.replace("-", "_")
@@ -111,7 +113,7 @@ def _locale(language: str) -> str:
 def _format_one(value: PartialDate, language: str) -> str:
     from babel.dates import format_skeleton
 
-    return str(format_skeleton(value.skeleton, _first_day(value), locale=_locale(language)))
+    return str(format_skeleton(value.skeleton, first_day(value), locale=babel_locale(language)))
 
 
 def format_date(value: DateValue, language: str = "en") -> str:
@@ -120,7 +122,7 @@ def format_date(value: DateValue, language: str = "en") -> str:
     if value.end is None or value.end == value.start:
         return first
     last = _format_one(value.end, language)
-    if _locale(language).startswith("en") and _locale(language) != "en_US" and value.start.skeleton == value.end.skeleton:
+    if babel_locale(language).startswith("en") and babel_locale(language) != "en_US" and value.start.skeleton == value.end.skeleton:
         # Share the common tail in English: "13–19 October 1956", "28 August – 5 September 1945".
         a, b = first.split(" "), last.split(" ")
         common = 0

@@ -225,3 +225,34 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+# fontconfig's names for the CSS weights (fontconfig counts weights on its own scale).
+_FC_WEIGHTS = {
+    100: "thin",
+    200: "extralight",
+    300: "light",
+    400: "regular",
+    500: "medium",
+    600: "demibold",
+    700: "bold",
+    800: "extrabold",
+    900: "black",
+}
+
+
+@lru_cache(maxsize=16)
+def font_file(family: str, weight: int = 400) -> str | None:
+    """The file of the face of `family` fontconfig picks at CSS `weight` (100–900), the face
+    WeasyPrint (through Pango) sets text in; None without fontconfig, or when fontconfig can only
+    offer another family (it substitutes rather than failing)."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return None
+    name = re.sub(r"([\\:,-])", r"\\\1", family)  # fontconfig's pattern syntax
+    pattern = name if weight == 400 else f"{name}:weight={_FC_WEIGHTS.get(round(weight, -2), 'regular')}"
+    proc = sandbox.run_command([fc_match, "-f", "%{file}\n%{family}", pattern], b"", f"finding the font file of '{family}'")
+    path, _, families = proc.stdout.decode("utf-8", "replace").partition("\n")
+    if proc.returncode != 0 or not path or family not in families.split(","):
+        return None
+    return path

@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import paper, view, words
+from . import paper, theme, view, words
 from .dates import DateValue, format_date
 from .errors import DossierError, Location, display
 from .model import SECTIONS, Dossier
@@ -161,7 +161,7 @@ def render_html(
         # timeline_html escapes every label; the overlays make its events links in the PDF.
         events = [TimelineEvent(e.date, e.title.value, e.id) for e in d.chronology]
         width = min(TIMELINE_WIDTH_MM, geometry.text_width)  # an SVG does not reflow: drawn to fit
-        timeline = Markup(timeline_html(events, width, language, timeline_alt(d, theme_words)))
+        timeline = Markup(timeline_html(events, width, language, timeline_alt(d, theme_words), theme.read_theme(dirs).timeline))
     context: dict[str, Any] = {  # plain data only (see view.py): templates are code
         "timeline": timeline,
         "d": view.dossier_view(d),
