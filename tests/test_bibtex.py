@@ -22,7 +22,6 @@ REAL = sorted((Path(__file__).parent / "fixtures" / "citations").glob("*.bib"))
 
 def _check(text: str) -> Report:
     entries = scan(text)
-    assert entries is not None
     report = Report()
     check_crossrefs(entries, SourceFile("refs.bib", text), report)
     return report
@@ -69,7 +68,6 @@ def test_deeply_nested_braces_are_no_internal_error() -> None:
 def test_entries_are_split_as_pandoc_splits_them(path: Path) -> None:
     entries = scan(path.read_text(encoding="utf-8"))
     proc = subprocess.run([pandoc_path(), "-f", "biblatex", "-t", "csljson", str(path)], capture_output=True, check=True)
-    assert entries is not None
     assert [e.key for e in entries] == [ref["id"] for ref in json.loads(proc.stdout)]
 
 

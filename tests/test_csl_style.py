@@ -53,7 +53,9 @@ def _chain(depth: int, calls: int) -> str:
 
 
 def test_bundled_styles_pass() -> None:
-    for path in STYLES_DIR.glob("*.csl"):
+    styles = sorted(STYLES_DIR.glob("*.csl"))
+    assert [p.name for p in styles] == ["chicago-author-date.csl", "chicago-notes-bibliography.csl"]
+    for path in styles:
         check_style(path.read_text(encoding="utf-8"), path.name)
 
 

@@ -274,7 +274,6 @@ def test_no_byte_of_the_named_files_reaches_the_pdf(hostile: Hostile) -> None:
 
 def test_metadata_keeps_the_title_literal(hostile: Hostile) -> None:
     meta = hostile.reader.metadata
-    assert meta is not None and meta.title is not None
     assert meta.title.startswith("TagTitle <a rel=attachment href=")
     assert "{{ 7*7 }} {% raw %} {{ d.title }}" in meta.title
 

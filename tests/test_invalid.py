@@ -1,15 +1,16 @@
 """Broken dossiers as data: every mistake gives its exact located error, exit 1, nothing written.
 
-Each folder under `tests/fixtures/invalid/` is a complete small dossier with
+Each folder under `tests/fixtures/invalid/` is the small fixture dossier with
 one mistake (a few cases hold several, to pin that one run reports them all),
 beside `expected.err`: the exact error lines `dossier check` must print for it,
 one per mistake, `FILE:LINE:COL: message`, FILE as printed when the check runs
 from the repository root (Black's `tests/data/cases`). Warnings and the final
 `dossier: stopped with N error(s)` line are not part of `expected.err`.
 
-To add a case: make the folder, run
-`.venv/bin/dossier check tests/fixtures/invalid/NAME` from the repository
-root, read the message critically, and write what the tool *should* print.
+A case holds only what differs from `tests/fixtures/small` (and, in
+`case.yaml`, the base files it leaves out): `invalid_case.py` puts the whole
+dossier together at the same relative path under a scratch folder, so the
+messages read as for a full copy. To add or try a case, see `invalid_case.py`.
 
 `KNOWN_GAPS` lists the cases where the tool does not yet print what
 `expected.err` says (strict xfail: the test fails as soon as the tool is
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 
 from dossier.cli import main
+from invalid_case import BASE, deleted, materialize
 
 ROOT = Path(__file__).resolve().parents[1]
 INVALID = ROOT / "tests" / "fixtures" / "invalid"
@@ -60,14 +62,22 @@ def test_every_case_has_its_expected_errors_and_every_gap_a_case() -> None:
         assert lines, f"{name}: expected.err is empty"
         for line in lines:
             assert line.startswith(f"tests/fixtures/invalid/{name}/"), f"{name}: {line!r} does not name a file of the case"
+        deleted(INVALID / name)  # a case.yaml is readable and deletes only files of the base
+        for base_file in BASE.iterdir():
+            mine = INVALID / name / base_file.name
+            copied = mine.is_file() and not mine.is_symlink() and mine.read_bytes() == base_file.read_bytes()
+            assert not copied, f"{name}: {base_file.name} is a copy of the base, remove it (invalid_case.py reduce {name})"
     assert set(KNOWN_GAPS) <= cases, set(KNOWN_GAPS) - cases
     assert set(BUILD_GAPS) <= cases, set(BUILD_GAPS) - cases
 
 
 @pytest.mark.parametrize("case", _cases(KNOWN_GAPS))
-def test_check_prints_exactly_the_expected_errors(case: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(ROOT)
-    status = main(["check", str(case.relative_to(ROOT))])
+def test_check_prints_exactly_the_expected_errors(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = materialize(case, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    status = main(["check", str(folder.relative_to(tmp_path))])
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
     expected = (case / "expected.err").read_text(encoding="utf-8").splitlines()
@@ -79,10 +89,11 @@ def test_check_prints_exactly_the_expected_errors(case: Path, monkeypatch: pytes
 def test_failed_build_leaves_the_previous_pdf_untouched(
     case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(ROOT)
+    folder = materialize(case, tmp_path / "scratch")
+    monkeypatch.chdir(tmp_path / "scratch")
     out = tmp_path / "briefing.pdf"
     out.write_bytes(PREVIOUS_PDF)
-    status = main(["build", str(case.relative_to(ROOT)), "-o", str(out)])
+    status = main(["build", str(folder.relative_to(tmp_path / "scratch")), "-o", str(out)])
     capsys.readouterr()
     assert out.read_bytes() == PREVIOUS_PDF
     assert status == 1

@@ -75,7 +75,6 @@ def test_footnotes_are_set_at_the_foot_of_the_page(example: PdfReader) -> None:
 
 def test_metadata_title_author_subject_language(example: PdfReader) -> None:
     meta = example.metadata
-    assert meta is not None
     assert meta.title == "Soviet–Japanese Joint Declaration of 1956"
     assert meta.author == "Briefing Team"
     assert meta.subject and "islands" in meta.subject

@@ -201,7 +201,6 @@ def test_markup_fields_are_errors_where_written_or_print_no_syntax(markup_root: 
         if located:
             continue
         event = by_title[f"Event {n}"]
-        assert event.text is not None
         html = re.sub(r"<code>.*?</code>", "", str(formatted.html.get(event.text.key, "")), flags=re.S)  # code is literal
         text = unescape(re.sub(r"<[^>]+>", "", html))
         assert not RAW.search(text), (texts[n], text)

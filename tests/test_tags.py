@@ -441,7 +441,6 @@ def test_a_markdown_table_in_content_has_column_headers(dossier_copy: Path) -> N
     table = "  | Party | Year |\n  |-------|------|\n  | Norway | 1920 |\n"
     path.write_text(source.replace("summary: |\n", "summary: |\n" + table + "\n", 1), encoding="utf-8")
     p = prepare(dossier_copy)
-    assert p.dossier.summary is not None
     html = str(p.formatted.html[p.dossier.summary.key])
     assert re.findall(r"<th\b[^>]*>", html) == ['<th scope="col">'] * 2
     assert "<td>" in html
