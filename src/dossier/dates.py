@@ -2,8 +2,11 @@
 
 Parsing is strict (a date not on the calendar is an error); printing uses the
 dossier language's long form through Babel's CLDR data ("19 October 1956",
-"July 1957 – December 1958"). A bare `en` prints day-month-year (en-GB), as
-briefings in English outside the United States do; `en-US` prints US style.
+"July 1957 – December 1958"), ranges in the language's CLDR interval format
+("13–19 October 1956"), and the timeline the same with months abbreviated
+(`format_date(..., short=True)`: "13–19 Oct 1956"). A bare `en` prints
+day-month-year (en-GB), as briefings in English outside the United States do;
+`en-US` prints US style.
 """
 
 from __future__ import annotations
@@ -110,28 +113,55 @@ def babel_locale(language: str) -> str:
         return "en_GB"
 
 
-def _format_one(value: PartialDate, language: str) -> str:
+_SHORT = {"yMMMMd": "yMMMd", "yMMMM": "yMMM", "y": "y"}  # the timeline's: months abbreviated
+
+
+@lru_cache(maxsize=4096)
+def format_date(value: DateValue, language: str = "en", short: bool = False) -> str:
+    """A date or range in the given BCP 47 language: long in the text ("19 October 1956",
+    "13–19 October 1956", "28 August – 5 September 1945"), `short` (months abbreviated) on the
+    timeline ("13–19 Oct 1956"). A range follows the language's CLDR interval format."""
+    locale = babel_locale(language)
+    start, end = value.start, value.end
+    if end is None or end == start:
+        return _format_one(start, locale, short)
+    if start.skeleton != end.skeleton:  # CLDR has no interval of a year and a day: both in full
+        first, last = _format_one(start, locale, short), _format_one(end, locale, short)
+        return f"{first}–{last}" if " " not in first and " " not in last else f"{first} – {last}"
+    text = _interval(first_day(start), first_day(end), _SHORT[start.skeleton] if short else start.skeleton, locale)
+    # CLDR sets the dash between thin spaces; a dash between two numbers or two words is closed up
+    # ("13–19 Oct 1956", "July–August 1956"), others keep a space ("8 Sept 1955 – 14 Sept 1956").
+    text = re.sub(r"^(\S+)[ \u2009]([–—])[ \u2009]", r"\1\2", text)
+    return text.replace("\u2009", " ")
+
+
+def _format_one(value: PartialDate, locale: str, short: bool) -> str:
     from babel.dates import format_skeleton
 
-    return str(format_skeleton(value.skeleton, first_day(value), locale=babel_locale(language)))
+    return str(format_skeleton(_SHORT[value.skeleton] if short else value.skeleton, first_day(value), locale=locale))
 
 
-def format_date(value: DateValue, language: str = "en") -> str:
-    """Long form of a date or range in the given BCP 47 language."""
-    first = _format_one(value.start, language)
-    if value.end is None or value.end == value.start:
-        return first
-    last = _format_one(value.end, language)
-    if babel_locale(language).startswith("en") and babel_locale(language) != "en_US" and value.start.skeleton == value.end.skeleton:
-        # Share the common tail in English: "13–19 October 1956", "28 August – 5 September 1945".
-        a, b = first.split(" "), last.split(" ")
-        common = 0
-        while common < min(len(a), len(b)) - 1 and a[-1 - common] == b[-1 - common]:
-            common += 1
-        if common:
-            head_a, head_b, tail = a[:-common], b[:-common], " ".join(a[-common:])
-            sep = "–" if len(head_a) == 1 and len(head_b) == 1 else " – "
-            return f"{' '.join(head_a)}{sep}{' '.join(head_b)} {tail}"
-    if " " not in first and " " not in last:
-        return f"{first}–{last}"
-    return f"{first} – {last}"
+def _interval(start: date, end: date, skeleton: str, locale: str) -> str:
+    """Babel's `format_interval`, but with the month as wide as `skeleton` asks: CLDR lets a
+    locale give the interval of `yMMMd` only and says to widen its fields for `yMMMMd`, which
+    Babel does not do ("13–19 Oct 1956" would stand for "13–19 October 1956")."""
+    from babel import Locale
+    from babel.dates import format_interval, match_skeleton, parse_pattern, tokenize_pattern, untokenize_pattern
+
+    formats = Locale.parse(locale).interval_formats
+    matched = skeleton if skeleton in formats else match_skeleton(skeleton, formats)
+    differs = [f for f, d in (("y", start.year != end.year), ("M", start.month != end.month), ("d", start.day != end.day)) if d]
+    field = next((f for f in differs if matched and f in formats[matched]), None)
+    if matched is None or field is None:
+        return str(format_interval(start, end, skeleton, locale=locale))
+    month = skeleton.count("M")
+
+    def widened(pattern: str) -> str:
+        tokens: list[tuple[str, str | tuple[str, int]]] = []
+        for kind, value in tokenize_pattern(pattern):
+            if kind == "field" and isinstance(value, tuple) and value[0] in "ML" and value[1] == 3 < month:
+                value = (value[0], month)
+            tokens.append((kind, value))
+        return untokenize_pattern(tokens)
+
+    return "".join(str(parse_pattern(widened(p)).apply(d, locale)) for p, d in zip(formats[matched][field], (start, end), strict=True))

@@ -23,6 +23,7 @@ import bisect
 import math
 from dataclasses import dataclass
 
+from ..dates import format_date
 from .geometry import (
     ANCHOR_WEIGHT,
     BAR_H,
@@ -57,7 +58,7 @@ from .geometry import (
     TimelineEvent,
 )
 from .measure import Measure, clean
-from .scale import Scale, TickCand, is_period, short_date, span, ticks
+from .scale import Scale, TickCand, is_period, span, ticks
 from .style import Style
 
 
@@ -318,7 +319,7 @@ def layout(events: list[TimelineEvent], width_mm: float = 160.0, language: str =
     max_w = min(42.0, max(24.0, 0.17 * width))
     texts: list[tuple[str, tuple[str, ...], float]] = []
     for e in events:
-        date_text = short_date(e.date, language)
+        date_text = format_date(e.date, language, short=True)
         lines, text_w = measure.wrap(date_text, clean(e.label), max_w)
         texts.append((date_text, lines, text_w + RULE_OVERHANG))
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import calendar
 import math
-import re
 from datetime import date
 from functools import lru_cache
 
@@ -50,27 +49,6 @@ def span(value: DateValue) -> tuple[float, float]:
 def is_period(value: DateValue) -> bool:
     """A range of more than one date: drawn as a bar."""
     return value.end is not None and value.end != value.start
-
-
-@lru_cache(maxsize=2048)
-def short_date(value: DateValue, language: str) -> str:
-    """The date at the head of a label, abbreviated: "19 Oct 1956", "13–19 Oct 1956"."""
-    from babel.dates import format_interval, format_skeleton
-
-    locale = babel_locale(language)
-    skel = {"yMMMMd": "yMMMd", "yMMMM": "yMMM", "y": "y"}
-    start, end = value.start, value.end
-    if end is None or end == start:
-        text = str(format_skeleton(skel[start.skeleton], first_day(start), locale=locale))
-    elif start.skeleton == end.skeleton:
-        text = str(format_interval(first_day(start), first_day(end), skel[start.skeleton], locale=locale))
-    else:
-        a = format_skeleton(skel[start.skeleton], first_day(start), locale=locale)
-        b = format_skeleton(skel[end.skeleton], first_day(end), locale=locale)
-        text = f"{a} – {b}"
-    # "13–19 Oct 1956", "Jul–Aug 1956", but "8 Sept 1955 – 14 Sept 1956".
-    text = re.sub(r"^(\S+)[ \u2009]([–—])[ \u2009]", r"\1\2", text)
-    return text.replace("\u2009", " ")
 
 
 @lru_cache(maxsize=16)
