@@ -181,14 +181,14 @@ def test_markup_fields_are_errors_where_written_or_print_no_syntax(markup_root: 
     """Eight generated fields per pandoc run: each is either reported inside its own lines, or
     printed with none of its markup syntax left in the text (nothing left open slipped through)."""
     from dossier import build as b
-    from dossier import model, richtext
+    from dossier import dossierfile, richtext
     from dossier.errors import Report
 
     source = _events(texts)
     (markup_root / "chronology.yaml").write_text(source)
     report = Report()
     docs = b._read_files(markup_root, report)
-    d = model.read_dossier(markup_root, docs, report)
+    d = dossierfile.read_dossier(markup_root, docs, report)
     assert d is not None and not report.errors, report.problems
     entries = b._bibliography(markup_root, d, docs, report)
     csl = Path(richtext.__file__).parent / "styles" / "chicago-author-date.csl"

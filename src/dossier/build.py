@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import archive, cite, fonts, load, model, render, richtext, theme
+from . import archive, cite, dossierfile, fonts, load, model, render, richtext, theme
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
 from .sandbox import Limits, run_limited, stage, time_limit
@@ -184,7 +184,7 @@ def prepare(root: Path) -> Prepared:
     docs = _read_files(root, report)
     if "dossier.yaml" not in docs:
         report.check()
-    d = model.read_dossier(root, docs, report)
+    d = dossierfile.read_dossier(root, docs, report)
     if d is None:
         report.check()
     assert d is not None
