@@ -18,7 +18,6 @@ from . import paper as paper_sizes
 from . import sectionfiles
 from .dates import DateValue
 from .errors import Location, Report
-from .fields import Field, FieldReader, as_list, empty, reading_order
 from .load import SourceFile
 from .model import (
     BIB_FILES,
@@ -35,6 +34,7 @@ from .model import (
     Question,
     Text,
 )
+from .tables import Field, FieldReader, as_list, empty, reading_order
 
 
 def _title(r: FieldReader, node: Node | None) -> Text | None:

@@ -5,7 +5,7 @@ format"), and the constants of that format (sections, files, the syntax of ids,
 citation keys and language tags). The readers that build a `Dossier` from the
 located YAML nodes are `dossierfile.read_dossier` (dossier.yaml, through its field
 table) and `sectionfiles` (chronology, excerpts, interpretations), on the checks
-of `fields.FieldReader`. Rich text is only captured here; `richtext.py` parses it.
+of `tables.FieldReader`. Rich text is only captured here; `richtext.py` parses it.
 """
 
 from __future__ import annotations

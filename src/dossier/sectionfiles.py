@@ -1,7 +1,7 @@
 """Stage 2: the readers of the section files, chronology.yaml, excerpts.yaml and
 interpretations.yaml, into the model's entries.
 
-Each file is a list of entries; each entry's keys are a field table (`fields.Field`),
+Each file is a list of entries; each entry's keys are a field table (`tables.Field`),
 so a new key is one line of its table. An entry with a required value missing is
 reported and left out; the build stops at the end of reading (see `errors.Report`).
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, Node
 
-from .fields import Field, FieldReader, as_list, empty, top_list
 from .model import LANG_RE, Event, Excerpt, Interpretation, Original, RichText
+from .tables import Field, FieldReader, as_list, empty, top_list
 
 
 def _dated(r: FieldReader, node: Node | None) -> object:
