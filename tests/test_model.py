@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 
+from dossier import dossierfile, model
 from dossier.build import prepare, render_prepared
 from dossier.dates import format_date, parse_date
 from dossier.errors import DossierError
@@ -136,3 +138,36 @@ def test_every_link_to_an_interpretation_has_its_target(dossier_copy: Path) -> N
     # the contents link each of the three, the matrix the two with stances
     assert sorted(hrefs) == sorted(["interp-1", "named", "interp-3", "named", "interp-3"])
     assert [h for h in hrefs if h not in ids] == []
+
+
+def test_every_field_of_the_tables_lands_on_the_model() -> None:
+    # read_dossier sets each field by its table's name: a misspelt attribute would be set
+    # on the Dossier object silently and never reach the templates.
+    attrs = {f.name for f in dataclasses.fields(model.Dossier)}
+    assert [f.attr or f.name for f in dossierfile.DOSSIER if (f.attr or f.name) not in attrs] == []
+    assert [f.name for f in dossierfile.DOSSIER if f.required] == ["title"]
+
+
+def test_unknown_key_lists_the_table(dossier_copy: Path) -> None:
+    path = dossier_copy / "dossier.yaml"
+    path.write_text(path.read_text() + "subtitel: x\n")
+    with pytest.raises(DossierError) as info:
+        prepare(dossier_copy)
+    keys = (
+        "title, subtitle, short_title, edition, version, language, authors, organisation, marking, summary, key_facts, "
+        "citation_style, paper, sections, series, number, disclaimer, questions, names, bibliography, backrefs, keywords"
+    )
+    assert keys == ", ".join(f.name for f in dossierfile.DOSSIER)  # the message's keys are the table's
+    assert [p.message for p in info.value.problems] == [f"unknown key 'subtitel' in dossier.yaml (a typo of 'subtitle'?), expected one of: {keys}"]
+
+
+def test_a_bad_language_tag_is_reported_even_without_the_text(dossier_copy: Path) -> None:
+    path = dossier_copy / "excerpts.yaml"
+    path.write_text(path.read_text().replace("    - lang: fr\n      text: |\n", "    - lang: french!\n      other: |\n", 1))
+    with pytest.raises(DossierError) as info:
+        prepare(dossier_copy)
+    assert [p.message for p in info.value.problems] == [
+        "unknown key 'other' in original, expected one of: lang, text",
+        "original: 'text' is required, expected a value",
+        "lang: 'french!' is not a BCP 47 tag, expected e.g. ja, ru",
+    ]

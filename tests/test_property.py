@@ -180,14 +180,14 @@ def markup_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_markup_fields_are_errors_where_written_or_print_no_syntax(markup_root: Path, texts: list[str]) -> None:
     """Eight generated fields per pandoc run: each is either reported inside its own lines, or
     printed with none of its markup syntax left in the text (nothing left open slipped through)."""
-    from dossier import bibliography, discover, model, richtext
+    from dossier import bibliography, discover, dossierfile, richtext
     from dossier.errors import Report
 
     source = _events(texts)
     (markup_root / "chronology.yaml").write_text(source)
     report = Report()
     docs = discover.read_files(markup_root, report)
-    d = model.read_dossier(markup_root, docs, report)
+    d = dossierfile.read_dossier(markup_root, docs, report)
     assert d is not None and not report.errors, report.problems
     entries = bibliography.read_entries(markup_root, d, docs, report)
     csl = Path(richtext.__file__).parent / "styles" / "chicago-author-date.csl"

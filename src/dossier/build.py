@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, bibliography, cite, citecheck, discover, fonts, model, render, richtext, theme
+from . import archive, bibliography, cite, citecheck, discover, dossierfile, fonts, model, render, richtext, theme
 from .describe import described
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
@@ -38,7 +38,7 @@ def prepare(root: Path) -> Prepared:
     docs = discover.read_files(root, report)
     if "dossier.yaml" not in docs:
         report.check()
-    d = model.read_dossier(root, docs, report)
+    d = dossierfile.read_dossier(root, docs, report)
     if d is None:
         report.check()
     assert d is not None
