@@ -4,9 +4,9 @@ WeasyPrint (through Pango) silently falls back to any installed font, or draws
 a blank box, when the theme's fonts lack a character. Before typesetting we
 ask fontconfig for the character sets of the families the theme names in
 `theme.yaml` and report each uncovered character where it is written.
-`char_problem()` is the one policy for a character of content (control
-characters, surrogates, non-characters, bidi controls, coverage); the check
-runs in time linear in the text, whatever the number of problems.
+`char_problem()` is the one policy for a character of a value of content (control
+characters as `characters` defines them, non-characters, bidi controls, coverage);
+the check runs in time linear in the text, whatever the number of problems.
 """
 
 from __future__ import annotations
