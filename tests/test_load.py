@@ -58,6 +58,27 @@ def test_invalid_utf8_located(tmp_path: Path) -> None:
     assert _error(tmp_path, b"a: b\nc: d\xff\n") == "f.yaml:2:5: invalid UTF-8 byte 0xff, expected UTF-8 text"
 
 
+@pytest.mark.parametrize(
+    "char, message",
+    [
+        ("\x1b", "f.yaml:2:6: control character U+001B, expected printable text"),
+        ("\x0c", "f.yaml:2:6: control character U+000C, expected printable text"),  # a form feed is BibTeX's, not YAML's
+        # C1 controls and U+FFFF: PyYAML's reader refused them with an internal error at no line
+        ("\x80", "f.yaml:2:6: control character U+0080, expected printable text"),
+        ("\x9f", "f.yaml:2:6: control character U+009F, expected printable text"),
+        ("\uffff", "f.yaml:2:6: control character U+FFFF, expected printable text"),
+        ("\x85", "f.yaml:2:6: character U+0085, which YAML reads as a line break, expected a plain newline or a space"),
+    ],
+)
+def test_control_characters_located(tmp_path: Path, char: str, message: str) -> None:
+    assert _error(tmp_path, f"a: b\nc: d {char}e\n") == message
+
+
+def test_line_ends_and_tabs_are_text(tmp_path: Path) -> None:
+    node = _load(tmp_path, "a: b\r\nc: 'd\te'\r\n")
+    assert [v.value for _k, v in node.value] == ["b", "d\te"]
+
+
 def test_bom_refused(tmp_path: Path) -> None:
     assert "byte-order mark" in _error(tmp_path, b"\xef\xbb\xbfa: b\n")
 

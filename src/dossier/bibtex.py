@@ -29,6 +29,16 @@ MAX_EXPANDED = 4 * 1024 * 1024  # characters of all field values once @string na
 _KEY_CHARS = set(".:;?!`'()$/*@_+=-[]*&")
 _FOLLOWED = ("crossref", "xdata")
 _BRACE_OR_ESCAPE = re.compile(r"\\.|\\$|[{}]", re.DOTALL)
+# White space to BibTeX and pandoc's reader between and inside entries, beyond a value's tab and
+# newline: a form feed (files have them between entries) and a carriage return (CRLF files).
+SPACE = "\f\r"
+
+
+def for_pandoc(text: str) -> str:
+    """The text pandoc reads: a form feed is white space to BibTeX, but pandoc keeps one inside
+    a field, so it becomes the space it means. The same text serves the conversion to CSL-JSON
+    and the bridge's citeproc."""
+    return text.replace("\f", " ")
 
 
 @dataclass

@@ -296,7 +296,7 @@ def read_bibtex(src: SourceFile, pandoc: str, lang: str, report: Report, ids: di
     """
     import os
 
-    from .bibtex import MAX_EXPANDED, TooLarge, check_crossrefs, scan
+    from .bibtex import MAX_EXPANDED, TooLarge, check_crossrefs, for_pandoc, scan
     from .sandbox import run_command
 
     try:
@@ -313,9 +313,8 @@ def read_bibtex(src: SourceFile, pandoc: str, lang: str, report: Report, ids: di
         return []
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
     env["LANG"] = lang
-    # Under the build's ceilings: a crossref cycle once took pandoc to 24 GB. A form feed is
-    # white space to BibTeX, but pandoc keeps one inside a field: make it the space it means.
-    text = src.text.replace("\f", " ")  # the same text for this conversion and for the bridge's citeproc
+    # Under the build's ceilings: a crossref cycle once took pandoc to 24 GB.
+    text = for_pandoc(src.text)  # the same text for this conversion and for the bridge's citeproc
     proc = run_command(
         [pandoc, "-f", "biblatex", "-t", "csljson"], text.encode("utf-8"), "reading the bibliography with pandoc", Location(src.name, 1, 1), env
     )

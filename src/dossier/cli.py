@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import profiles
-from .errors import DossierError, Problem, bounded, display, printable
+from .characters import printable
+from .errors import DossierError, Problem, bounded, display
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import load, model, theme
+from . import bibtex, load, model, theme
 from .errors import DossierError, Location, Report, display
 from .jsonnodes import json_to_nodes
 
@@ -117,7 +117,7 @@ def read_one(root: Path, name: str, docs: Docs, report: Report) -> None:
         if name.endswith(".yaml"):
             docs[name] = load.load_yaml(path, shown)
         else:
-            text = load.decode(shown, path.read_bytes(), yaml_file=False)
+            text = load.decode(shown, path.read_bytes(), yaml_file=False, space=bibtex.SPACE if name.endswith(".bib") else "")
             node = json_to_nodes(text, shown) if name.endswith(".json") else None
             docs[name] = (node, load.SourceFile(shown, text))
     except DossierError as exc:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .characters import printable
+
 QUOTE_MAX = 80  # characters of content a message quotes
 MESSAGE_MAX = 400  # characters of one message, whatever it quotes
 
@@ -48,13 +50,6 @@ class Problem:
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else "warning: "
         return printable(f"{self.location}: {prefix}{bounded(self.message)}")
-
-
-def printable(line: str) -> str:
-    """One line with no control character a terminal would act on (ESC, BEL, CR, line breaks):
-    a message quoting content must not move the cursor, recolour the screen or add lines.
-    Every line the command line prints goes through it (file and folder names too)."""
-    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in line)
 
 
 _QUOTED = re.compile(rf"(?<!\w)'([^']{{{QUOTE_MAX + 1},}})'(?!\w)")  # a quotation, not the apostrophe of "SVG's"

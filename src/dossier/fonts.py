@@ -4,9 +4,9 @@ WeasyPrint (through Pango) silently falls back to any installed font, or draws
 a blank box, when the theme's fonts lack a character. Before typesetting we
 ask fontconfig for the character sets of the families the theme names in
 `theme.yaml` and report each uncovered character where it is written.
-`char_problem()` is the one policy for a character of content (control
-characters, surrogates, non-characters, bidi controls, coverage); the check
-runs in time linear in the text, whatever the number of problems.
+`char_problem()` is the one policy for a character of a value of content (control
+characters as `characters` defines them, non-characters, bidi controls, coverage);
+the check runs in time linear in the text, whatever the number of problems.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 
 import yaml
 
-from . import sandbox
+from . import bibtex, sandbox
+from .characters import control_problem, is_control
 from .errors import DossierError, Location, Report
 from .load import SourceFile, location
 from .model import Text
@@ -81,8 +82,6 @@ def coverage(families: tuple[str, ...], theme_file: str = "templates/theme.yaml"
 
 _ENTITY = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# BibTeX (and pandoc's reader) take these for white space between and inside entries.
-_BIBTEX_SPACE = "\f\r"
 
 
 def _noncharacter(cp: int) -> bool:
@@ -106,8 +105,8 @@ def char_problem(char: str, cover: Coverage) -> str | None:
     """What is wrong with one character of content text (a message), or None if it may be typeset."""
     cp = ord(char)
     category = unicodedata.category(char)
-    if category == "Cc" and char not in "\n\t" or category == "Cs" or cp in (0xFFFE, 0xFFFF):
-        return f"control character U+{cp:04X}, expected printable text"
+    if is_control(char):
+        return control_problem(char)
     if _noncharacter(cp):
         return f"non-character U+{cp:04X}, expected printable text"
     if category in ("Zl", "Zp"):  # U+2028/U+2029: no glyph, and YAML 1.1 reads them as line breaks
@@ -180,7 +179,7 @@ def check_texts(texts: Iterable[Text], cover: Coverage, report: Report) -> None:
     for text in texts:
         value = text.value
         raw = text.node is None and text.source is not None and value is text.source.text
-        problems = {c: m for c in set(value) if not (raw and c in _BIBTEX_SPACE) and (m := char_problem(c, cover))}
+        problems = {c: m for c in set(value) if not (raw and c in bibtex.SPACE) and (m := char_problem(c, cover))}
         places = _Places(text)
         if problems:
             chars = "[" + "".join(re.escape(c) for c in problems) + "]"

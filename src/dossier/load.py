@@ -25,6 +25,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
+from .characters import control_problem, controls
 from .errors import DossierError, Location
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -149,9 +150,10 @@ def _syntax_error(name: str, exc: yaml.MarkedYAMLError, text: str) -> DossierErr
     return DossierError.at(location(name, mark or cmark), f"YAML syntax error: {message}; {hint}")
 
 
-def decode(name: str, data: bytes, yaml_file: bool = True) -> str:
+def decode(name: str, data: bytes, yaml_file: bool = True, space: str = "") -> str:
     """Bytes of a content file to text, refusing what YAML would misread (in a YAML file:
-    JSON and BibTeX read tabs as spaces and U+2028 as a character)."""
+    JSON and BibTeX read tabs as spaces and U+2028 as a character) and every control
+    character but line ends, tabs and the white space `space` of the file's format."""
     if len(data) > MAX_BYTES:
         raise DossierError.at(Location(name, 1, 1), f"file is {len(data)} bytes, expected at most {MAX_BYTES}")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -163,22 +165,16 @@ def decode(name: str, data: bytes, yaml_file: bool = True) -> str:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         raise DossierError.at(Location(name, line, col), f"invalid UTF-8 byte 0x{data[exc.start]:02x}, expected UTF-8 text") from None
+    source = SourceFile(name, text)
     for match in re.finditer(r"^[ ]*\t", text if yaml_file else "", re.MULTILINE):
-        line_no = text.count("\n", 0, match.start()) + 1
-        col = match.end() - match.start()
-        raise DossierError.at(Location(name, line_no, col), "tab in indentation, expected spaces")
-    # BibTeX and pandoc read a form feed as white space (files have them between entries).
-    controls = r"[\x00-\x08\x0b\x0e-\x1f\x7f]" if name.endswith(".bib") else r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-    for match in re.finditer(controls, text):
-        line_no = text.count("\n", 0, match.start()) + 1
-        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-        raise DossierError.at(Location(name, line_no, col), f"control character U+{ord(match.group()):04X}, expected printable text")
+        raise DossierError.at(Location(name, *source.position(match.end() - 1)), "tab in indentation, expected spaces")
+    # U+0085 in YAML is the line break below, with its own message.
+    for match in controls(text, "\t\n\r" + space + ("\x85" if yaml_file else "")):
+        raise DossierError.at(Location(name, *source.position(match.start())), control_problem(match.group()))
     for match in re.finditer("[\u0085\u2028\u2029]", text if yaml_file else ""):
         # YAML 1.1 (PyYAML) reads these as line breaks: every line number after them would be off.
-        line_no = text.count("\n", 0, match.start()) + 1
-        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         raise DossierError.at(
-            Location(name, line_no, col),
+            Location(name, *source.position(match.start())),
             f"character U+{ord(match.group()):04X}, which YAML reads as a line break, expected a plain newline or a space",
         )
     return text

@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from .characters import shows_on_terminal
 from .errors import DossierError, Location, Problem, display
 from .sourcedate import MANIFEST
 
@@ -101,7 +102,7 @@ def _name_problem(name: str) -> str | None:
     """Why an attachment name may not become a file under the extraction folder, or None."""
     if not name or len(name) > 1024:
         return "an empty or overlong name"
-    if any(not (c.isprintable() or c == " ") for c in name):
+    if not all(shows_on_terminal(c) for c in name):
         return "a control character (NUL, a line break …) in its name"
     if "\\" in name or ":" in name:
         return "a backslash or colon in its name (a Windows path or drive letter)"
