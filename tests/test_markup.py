@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from dossier.build import build, prepare
 from dossier.cli import main
 from dossier.errors import DossierError
+from dossier.html_out import CSL_CLASSES, anchor
 from dossier.markup import scan
-from dossier.richtext import CSL_CLASSES, anchor
 
 NOTES = "chicago-notes-bibliography"
 

@@ -212,7 +212,7 @@ def test_rich_text_keys_name_where_each_field_is_written(tmp_path: Path, monkeyp
     """Each key is FILE#/json/pointer into the file as written (not print order), the same from
     any working folder, and richtext's HTML is found under it for every field it formats."""
     p = prepare(ROOT / "content")
-    from dossier.richtext import fields_in_order
+    from dossier.fields import fields_in_order
 
     fields = fields_in_order(p.dossier)
     keys = [f.owner for f in fields]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import archive, cite, fonts, load, model, render, richtext, theme
+from . import archive, cite, fields, fonts, load, model, pandoc, render, richtext, theme
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
 from .sandbox import Limits, run_limited, stage, time_limit
@@ -33,7 +33,7 @@ class Prepared:
 
     dossier: model.Dossier
     entries: list[cite.Entry]
-    formatted: richtext.Formatted
+    formatted: fields.Formatted
     theme_dirs: list[Path]
     report: Report = field(default_factory=Report)
     csl: Path | None = None  # the citation style used
@@ -170,7 +170,7 @@ def _bibliography(root: Path, d: model.Dossier, docs: Docs, report: Report) -> l
             continue
         node, src = docs[name]
         if name.endswith(".bib"):
-            entries += cite.read_bibtex(src, richtext.pandoc_path(), d.language, report, ids)
+            entries += cite.read_bibtex(src, pandoc.pandoc_path(), d.language, report, ids)
         else:
             entries += cite.read_bibliography(node, src, report, ids)
     return entries

@@ -24,9 +24,9 @@ from markupsafe import Markup
 from . import paper, view, words
 from .dates import DateValue, format_date
 from .errors import DossierError, Location, display
+from .fields import Formatted
 from .model import SECTIONS, Dossier
 from .profiles import Profile
-from .richtext import Formatted
 from .template_sandbox import ThemeSandbox
 
 TIMELINE_WIDTH_MM = 160.0  # the timeline's width at most; never wider than the page's text block
