@@ -210,8 +210,9 @@ def prepare(root: Path) -> Prepared:
     fonts.check_texts(_all_texts(docs), cover, report)
     fonts.check_entries(entries, cover, report)
     stage("formatting rich text and citations")
+    printed = render.print_order(d, dirs, report)  # citeproc must see the fields in the templates' order
     try:
-        formatted = richtext.format_dossier(d, entries, csl, report, cover)
+        formatted = richtext.format_dossier(d, entries, csl, report, cover, printed)
     except DossierError:
         report.check()  # a mistake found earlier (a broken entry, say) explains the failure: report that
         raise

@@ -10,11 +10,12 @@ stable key (`model.RichText.key`), which the templates look up (`render.py`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
-from .model import Dossier, RichText, Text
+from .model import SECTIONS, Dossier, RichText, Text
 
 _REFDEF = re.compile(r"^( {0,3})\[(?=[^\]\n]+\]:)", re.MULTILINE)
 
@@ -44,8 +45,11 @@ class Formatted:
     notes: int = 0
 
 
-def fields_in_order(d: Dossier) -> list[Field]:
-    """The Markdown of every field and citation cluster, in the order the PDF prints them."""
+def model_fields(d: Dossier) -> list[Field]:
+    """The Markdown of every field and citation cluster of the sections in `sections`, in model
+    order (the disclaimer, key facts, then the sections in the order of SECTIONS): what
+    formatting checks. The
+    order citeproc sees is the templates' (`in_print_order`); this one is only the fallback."""
     out: list[Field] = []
 
     def add(rt: RichText | None) -> None:
@@ -64,7 +68,7 @@ def fields_in_order(d: Dossier) -> list[Field]:
     add(d.disclaimer)
     for fact in d.key_facts:
         add(fact.value)
-    for section in d.sections:
+    for section in (s for s in SECTIONS if s in d.sections):
         if section == "summary":
             add(d.summary)
         elif section == "names":
@@ -89,6 +93,16 @@ def fields_in_order(d: Dossier) -> list[Field]:
                 add(i.text)
                 cluster(i.sources, i.key)
     return out
+
+
+def in_print_order(fields: list[Field], printed: Sequence[str]) -> list[Field]:
+    """`fields` in the order the templates printed their keys (`render.print_order`, first time
+    each): citeproc numbers notes and writes a full first note and short ones after it in the
+    order it is sent, so that order must be the page's. Fields the templates never print are
+    still checked, after the printed ones, in model order. Each gets its pandoc id (`f0`…) anew."""
+    rank = {key: n for n, key in enumerate(dict.fromkeys(printed))}
+    ordered = sorted(fields, key=lambda f: rank.get(f.owner, len(rank)))  # stable: the rest keep model order
+    return [replace(f, key=f"f{n}") for n, f in enumerate(ordered)]
 
 
 _MD_PUNCT = re.compile(r"[!-/:-@\[-`{-~]")

@@ -1,27 +1,18 @@
-"""Stage 3: rich text and citations to HTML fragments.
+"""Stage 3: rich text and citations to HTML fragments; this module wires its parts.
 
-Every rich-text field of the dossier, and a citation cluster for each
-`sources` list and excerpt source, is sent in print order to one pandoc
-process (`pandoc_bridge.lua`): pandoc's Markdown reader parses the fields
-(pandoc citation syntax, inline footnotes, `lang` spans) and its citeproc
-formats every citation and the bibliography with the dossier's CSL style.
-
-Pandoc's JSON AST is then turned into HTML here, by our own small renderer:
-what content may do is decided in this module, not by pandoc's HTML writer.
-Raw HTML prints as text, headings are refused, links may only go to ids of
-the dossier or to http(s)/mailto, images only to files in `assets/`, spans
-only carry `lang`. Each refusal is a located error.
-
-A citation's prefix and suffix are the author's words: they are checked here with the
-same rules, where written (a footnote inside a citation is an error). What citeproc
-prints, citations and bibliography alike, keeps only what citeproc itself makes
-(CSL_CLASSES, links to entries and web addresses), whatever wrote it. Markup left open
-or nested too deep is refused before pandoc runs (`markup.py`).
+Every rich-text field of the dossier, and a citation cluster for each `sources` list and
+excerpt source (`fields.py`), is sent in the order the templates print them
+(`render.print_order`) to one pandoc process (`pandoc.py`, `pandoc_bridge.lua`), whose
+citeproc formats every citation and the bibliography with the dossier's CSL style. Markup
+left open or nested too deep is refused before pandoc runs (`markup.py`). Pandoc's JSON AST
+is turned into HTML by our own renderer (`html_out.py`), which asks `content_policy.py` what
+content may do; each refusal is a located error. Citation keys of `sources` lists are
+checked here (`check_keys`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from markupsafe import Markup
@@ -29,7 +20,7 @@ from markupsafe import Markup
 from .cite import Entry
 from .content_policy import TOO_DEEP, Policy, TooDeep
 from .errors import Report
-from .fields import Formatted, fields_in_order
+from .fields import Formatted, in_print_order, model_fields
 from .fonts import Coverage
 from .html_out import Renderer, anchor, first_inlines
 from .markup import check_field
@@ -44,23 +35,26 @@ def bibliography_unreadable(report: Report) -> bool:
     return bool(report.unreadable - ID_FILES - {"dossier.yaml"})
 
 
-def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report, cover: Coverage | None = None) -> Formatted:
-    """Parse, cite and render every field; report every content error found."""
-    fields = fields_in_order(d)
+def format_dossier(
+    d: Dossier, entries: list[Entry], csl: Path, report: Report, cover: Coverage | None = None, printed: Sequence[str] = ()
+) -> Formatted:
+    """Parse, cite and render every field, in the order of `printed`, the keys the templates
+    print (`render.print_order`), then the fields they do not print; report every content error found."""
+    fields = in_print_order(model_fields(d), printed)
     dropped = [f for f in fields if f.mode != "cite" and not check_field(f.origin, report)]
     for f in dropped:  # unclosed or too deeply nested: not sent to pandoc (which could take minutes)
         f.text = ""
     # None: a file that would define them could not be read, so they are not checked.
     known = None if bibliography_unreadable(report) else {e.id for e in entries}
     ids = None if report.unreadable & ID_FILES else set(d.ids) | set(SECTIONS)
-    printed = _printed_ids(d)
+    left_out = _printed_ids(d)
     ast = run_pandoc(fields, entries, csl, d.language)
     divs = {b["c"][0][0]: b["c"][1] for b in ast["blocks"] if b["t"] == "Div"}
     too_deep = {b["c"][0][0] for b in ast["blocks"] if b["t"] == "Div" and "too-deep" in b["c"][0][1]}
     out = Formatted()
     out.citing.update(f.owner for f in dropped)  # no second error ("cites no source") on top
     for f in fields:
-        policy = Policy(f, report, d.root, ids, known, printed, cover)
+        policy = Policy(f, report, d.root, ids, known, left_out, cover)
         r = Renderer(policy, out)
         blocks = divs.get(f.key, [])
         if f.mode == "quote" and known:
@@ -78,7 +72,7 @@ def format_dossier(d: Dossier, entries: list[Entry], csl: Path, report: Report, 
             report.error(f.origin.loc, TOO_DEEP)
             html = ""
         (out.sources if f.mode == "cite" else out.html)[f.owner] = Markup(html)
-    bib = Renderer(Policy(None, report, d.root, ids, known, printed), out)
+    bib = Renderer(Policy(None, report, d.root, ids, known, left_out), out)
     for block in divs.get("refs", []):
         if block["t"] == "Div":
             key = block["c"][0][0].removeprefix("ref-")
