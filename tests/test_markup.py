@@ -16,8 +16,9 @@ from pypdf import PdfReader
 
 from dossier.build import build, prepare
 from dossier.cli import main
+from dossier.content_policy import CSL_CLASSES
 from dossier.errors import DossierError
-from dossier.html_out import CSL_CLASSES, anchor
+from dossier.html_out import anchor
 from dossier.markup import scan
 
 NOTES = "chicago-notes-bibliography"

@@ -25,6 +25,23 @@ from .model import LANG_RE
 NOTE_MAX = 20000  # characters of one footnote: more can never fit (see typeset._overflowing_notes)
 RENDER_DEPTH = 100  # levels of the AST the renderer descends; the bridge refuses deeper fields first
 TOO_DEEP = "nested too deeply, expected at most a few levels of lists, quotes, emphasis and notes"
+# What pandoc's citeproc itself puts on the spans and divs of its output (citeproc's
+# Citeproc/Pandoc.hs, pandoc's Citeproc.hs): in citations and the bibliography nothing else
+# is kept, whatever wrote it (a citation's prefix, a title in the bibliography), so no
+# theme class (`marking-running`, `doctitle-running`) can be reached through citeproc.
+CSL_CLASSES = frozenset(
+    {
+        "csl-block",
+        "csl-left-margin",
+        "csl-right-inline",
+        "csl-indent",
+        "csl-quoted",
+        "csl-note",
+        "csl-entry",
+        "nocase",
+        "nodecoration",
+    }
+)
 # `@key` as pandoc would read it, were citations on: not after a letter, digit or `\`.
 _QUOTED_KEY = re.compile(r"(?<![\w\\])@(\w[\w:.#$%&+?<>~/-]*)")
 

@@ -16,34 +16,17 @@ from contextlib import contextmanager
 from html import escape
 from typing import Any, cast
 
-from .content_policy import NOTE_MAX, RENDER_DEPTH, Policy, TooDeep
+from .content_policy import CSL_CLASSES, NOTE_MAX, RENDER_DEPTH, Policy, TooDeep
 from .errors import Location
 from .fields import Formatted
 from .model import LANG_RE
 
 NOTE_CHUNK = 450  # characters between the places a too-tall footnote may be split
-# What pandoc's citeproc itself puts on the spans and divs of its output (citeproc's
-# Citeproc/Pandoc.hs, pandoc's Citeproc.hs): in citations and the bibliography nothing else
-# is kept, whatever wrote it (a citation's prefix, a title in the bibliography), so no
-# theme class (`marking-running`, `doctitle-running`) can be reached through citeproc.
 # Scripts typeset without italics (Japanese, Chinese, Korean): the Noto CJK faces have no
 # italic, so an italic run of them is a synthesized oblique face that WeasyPrint embeds a
 # second time (90 KB for three titles) and draws upright anyway. Such runs inside emphasis
 # are marked `<span class="cjk">`, which the theme sets upright, as CJK typesetting does.
 _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+")
-CSL_CLASSES = frozenset(
-    {
-        "csl-block",
-        "csl-left-margin",
-        "csl-right-inline",
-        "csl-indent",
-        "csl-quoted",
-        "csl-note",
-        "csl-entry",
-        "nocase",
-        "nodecoration",
-    }
-)
 
 
 def anchor(key: str) -> str:
