@@ -15,7 +15,7 @@ from dossier.bibtex import MAX_INHERITED, check_crossrefs, scan
 from dossier.build import prepare
 from dossier.errors import DossierError, Report
 from dossier.load import SourceFile
-from dossier.richtext import pandoc_path
+from dossier.pandoc import pandoc_path
 
 REAL = sorted((Path(__file__).parent / "fixtures" / "citations").glob("*.bib"))
 

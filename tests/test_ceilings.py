@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from dossier import richtext
+from dossier import pandoc
 from dossier.build import build, check
 from dossier.errors import DossierError
 from dossier.sandbox import Limits
@@ -50,7 +50,7 @@ FAKE = textwrap.dedent("""\
 @pytest.fixture
 def fake_pandoc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Install the fake: `fake_pandoc(mode, does)`; returns the file the fake writes its pid to."""
-    real = richtext.pandoc_path()
+    real = pandoc.pandoc_path()
     script = tmp_path / "fake-pandoc"
     script.write_text(f"#!{sys.executable}\n" + FAKE)
     script.chmod(0o755)

@@ -7,7 +7,7 @@ line) are formatted three ways, once per bundled Chicago style and locale en-US:
 - by dossier: a throwaway dossier whose summary holds every cluster as a paragraph,
   through `dossier.build.prepare()`;
 - by Debian's `pandoc --citeproc` (pandoc 2.17, /usr/bin/pandoc): the issue's reference;
-- by the pandoc 3.9 that dossier ships (`richtext.pandoc_path()`), run the same way,
+- by the pandoc 3.9 that dossier ships (`pandoc.pandoc_path()`), run the same way,
   to tell a dossier bug from a difference between pandoc versions.
 
 Texts are compared after stripping markup and normalising whitespace (U+00A0 is a
@@ -44,7 +44,7 @@ import yaml
 
 from dossier.build import prepare
 from dossier.cite import STYLES_DIR
-from dossier.richtext import pandoc_path
+from dossier.pandoc import pandoc_path
 
 ROOT = Path(__file__).resolve().parents[1]
 # DOSSIER_CITATION_CORPUS=DIR runs the comparison on another corpus (a DIR holding its own
@@ -506,7 +506,7 @@ def _bib_outputs(path: Path, style: str, tmp: Path) -> tuple[Output, Output]:
     )
     p = prepare(root)
     html = _html(str(p.formatted.html[p.dossier.summary.key]))
-    # The theme's anchors escape every character but letters, digits and '-' as _hex_ (richtext.anchor).
+    # The theme's anchors escape every character but letters, digits and '-' as _hex_ (html_out.anchor).
     keys = [re.sub(r"_([0-9a-f]+)_", lambda m: chr(int(m[1], 16)), key) for key, _h in p.formatted.bibliography]
     entries = zip(keys, (h for _k, h in p.formatted.bibliography), strict=True)
     ours = Output(html.paragraphs, [(key, normalise("".join(_html(str(h)).all))) for key, h in entries])

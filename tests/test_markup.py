@@ -16,9 +16,10 @@ from pypdf import PdfReader
 
 from dossier.build import build, prepare
 from dossier.cli import main
+from dossier.content_policy import CSL_CLASSES
 from dossier.errors import DossierError
+from dossier.html_out import anchor
 from dossier.markup import scan
-from dossier.richtext import CSL_CLASSES, anchor
 
 NOTES = "chicago-notes-bibliography"
 

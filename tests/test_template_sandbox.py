@@ -212,9 +212,9 @@ def test_rich_text_keys_name_where_each_field_is_written(tmp_path: Path, monkeyp
     """Each key is FILE#/json/pointer into the file as written (not print order), the same from
     any working folder, and richtext's HTML is found under it for every field it formats."""
     p = prepare(ROOT / "content")
-    from dossier.richtext import fields_in_order
+    from dossier.fields import model_fields
 
-    fields = fields_in_order(p.dossier)
+    fields = model_fields(p.dossier)
     keys = [f.owner for f in fields]
     assert len(set(keys)) == len(keys) > 20
     for f in fields:
@@ -227,4 +227,4 @@ def test_rich_text_keys_name_where_each_field_is_written(tmp_path: Path, monkeyp
             assert written == f.origin.value and isinstance(p.formatted.html[f.owner], Markup)
     assert all(re.fullmatch(r"chronology\.yaml#/\d+/text", e.text.key) for e in p.dossier.chronology if e.text)
     monkeypatch.chdir(tmp_path)
-    assert [f.owner for f in fields_in_order(prepare(ROOT / "content").dossier)] == keys
+    assert [f.owner for f in model_fields(prepare(ROOT / "content").dossier)] == keys

@@ -159,7 +159,7 @@ def _harfbuzz_version() -> str:
 
 
 def _pandoc_version() -> str:
-    from .richtext import pandoc_path
+    from .pandoc import pandoc_path
     from .sandbox import run_command
 
     proc = run_command([pandoc_path(), "--version"], b"", "asking pandoc its version")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import cite, model, richtext
+from . import cite, model, pandoc
 from .discover import Docs, read_one
 from .errors import DossierError, Location, Report, display
 
@@ -41,7 +41,7 @@ def read_entries(root: Path, d: model.Dossier, docs: Docs, report: Report) -> li
             continue
         node, src = docs[name]
         if name.endswith(".bib"):
-            entries += cite.read_bibtex(src, richtext.pandoc_path(), d.language, report, ids)
+            entries += cite.read_bibtex(src, pandoc.pandoc_path(), d.language, report, ids)
         else:
             entries += cite.read_bibliography(node, src, report, ids)
     return entries

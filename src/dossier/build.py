@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, bibliography, cite, citecheck, discover, dossierfile, fonts, model, render, richtext, theme
+from . import archive, bibliography, cite, citecheck, discover, dossierfile, fields, fonts, model, render, richtext, theme
 from .describe import described
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
@@ -25,7 +25,7 @@ class Prepared:
 
     dossier: model.Dossier
     entries: list[cite.Entry]
-    formatted: richtext.Formatted
+    formatted: fields.Formatted
     theme_dirs: list[Path]
     report: Report = field(default_factory=Report)
     csl: Path | None = None  # the citation style used
@@ -58,8 +58,9 @@ def prepare(root: Path) -> Prepared:
     fonts.check_texts(fonts.content_texts(docs.values()), cover, report)
     fonts.check_entries(entries, cover, report)
     stage("formatting rich text and citations")
+    printed = render.print_order(d, dirs, report)  # citeproc must see the fields in the templates' order
     try:
-        formatted = richtext.format_dossier(d, entries, csl, report, cover)
+        formatted = richtext.format_dossier(d, entries, csl, report, cover, printed)
     except DossierError:
         report.check()  # a mistake found earlier (a broken entry, say) explains the failure: report that
         raise

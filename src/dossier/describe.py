@@ -10,15 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import model, richtext
+from . import model
 from .dates import format_date
+from .fields import Formatted
 from .words import theme_words
 
 if TYPE_CHECKING:
     from .finish import DocMeta
 
 
-def described(d: model.Dossier, formatted: richtext.Formatted, theme_dirs: list[Path]) -> tuple[DocMeta, tuple[tuple[str, str], ...]]:
+def described(d: model.Dossier, formatted: Formatted, theme_dirs: list[Path]) -> tuple[DocMeta, tuple[tuple[str, str], ...]]:
     """What the tagged PDF says about the briefing (its XMP) and about each link target (the
     alternative text of links to it): plain data for the finishing step."""
     from .finish import DocMeta  # loaded with the finishing step (pikepdf), not by `dossier check`

@@ -1,7 +1,7 @@
 -- One pandoc process per build: parse every rich-text field as Markdown,
 -- gather them in print order into one document, run citeproc over it (so
 -- "ibid.", short forms and disambiguation see the whole briefing) and write
--- the result as pandoc JSON. Input is JSON on stdin; see richtext.py.
+-- the result as pandoc JSON. Input is JSON on stdin; see pandoc.py.
 local input = pandoc.json.decode(io.read("a"), false)
 
 -- Reading each field with its own pandoc.read() costs ~5 ms a field with our

@@ -7,13 +7,19 @@ StrictUndefined: content is data and can never become markup or template
 code, and a misspelt name in a template is an error naming `template:line`,
 never an empty string. Templates see frozen records of plain data
 (`view.py`), never the model's objects.
+
+The templates also run once before formatting (`print_order`), with `rich` and `sources`
+filters that only note each key: what they print, in that order, is the order citeproc is
+sent the fields, so the order is written once, in the templates, whatever theme or dossier
+override prints them.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,12 +27,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import paper, theme, view, words
+from . import paper, sandbox, theme, view, words
 from .dates import DateValue, format_date
-from .errors import DossierError, Location, display
+from .errors import DossierError, Location, Report, display
+from .fields import Formatted, model_fields
 from .model import SECTIONS, Dossier
 from .profiles import Profile
-from .richtext import Formatted
 from .template_sandbox import ThemeSandbox
 
 TIMELINE_WIDTH_MM = 160.0  # the timeline's width at most; never wider than the page's text block
@@ -106,7 +112,60 @@ def render_html(
     profile (standard, print, email, archive): templates see `profile` (its name),
     `profile_options` (bleed_mm, marks, max_size) and `page`, the paper's geometry in mm
     (size, width, height, top, bottom, inside, outside, text_width, cover_*; paper.py)."""
-    profile = profile or Profile()
+
+    def html(what: str, key: str) -> Markup:
+        return _formatted(formatted.html if what == "rich" else formatted.sources, key, what)
+
+    page = _Page(tuple(formatted.bibliography), formatted.notes > 0, cited_on or {}, profile or Profile())
+    html_text, css = _render(d, dirs, html, page, full=True)
+    assert css is not None
+    return html_text, css
+
+
+def print_order(d: Dossier, dirs: list[Path], report: Report) -> list[str]:
+    """The keys of the rich-text fields and `sources` citations the templates print, in the
+    order they print them: the order citeproc must see (`fields.in_print_order`). The templates
+    run once with recording `rich` and `sources` filters (about 0.1 s), without the timeline,
+    the bibliography or citations, which formatting makes; a field no section formats is the
+    same error as in the real rendering. A template error is added to `report`, at its line,
+    and what was recorded until then is returned: the build stops before rendering again, so
+    the error is reported once. Under the templates' own time ceiling, as rendering is."""
+    formattable = {"rich": set[str](), "sources": set[str]()}
+    for f in model_fields(d):
+        formattable["sources" if f.mode == "cite" else "rich"].add(f.owner)
+    printed: dict[str, None] = {}
+
+    def record(what: str, key: str) -> Markup:
+        if key not in formattable[what]:
+            _formatted({}, key, what)  # raises, as the real rendering would
+        printed.setdefault(key)
+        return Markup("")
+
+    where = Location(f"{display(d.root)}/dossier.yaml", 1, 1)
+    try:
+        with sandbox.time_limit(sandbox.run_limits().render_ceiling(), where, "rendering the templates"):
+            _render(d, dirs, record, _Page((), False, {}, Profile()), full=False)
+    except DossierError as exc:
+        report.problems.extend(exc.problems)
+    return list(printed)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What the templates see of formatting besides the fields: the bibliography, whether there
+    are notes, the pages citing each entry (second pass), and the profile."""
+
+    bibliography: tuple[tuple[str, Markup], ...]
+    has_notes: bool
+    cited_on: dict[str, list[tuple[int, str]]]
+    profile: Profile
+
+
+def _render(d: Dossier, dirs: list[Path], html: Callable[[str, str], Markup], page: _Page, full: bool) -> tuple[str, str | None]:
+    """base.html rendered with the field HTML that `html(filter, key)` gives, and, `full` (not
+    the recording pass of `print_order`), with the timeline and style.css; every template
+    error raised as a DossierError at its template line."""
+    profile = page.profile
     language = d.language
 
     def rich(obj: object) -> Markup:
@@ -115,7 +174,7 @@ def render_html(
             return Markup("")
         if not isinstance(obj, view.RichText):
             raise TypeError(f"rich: got {_kind(obj)}, expected a rich-text field such as d.summary or e.text")
-        return _formatted(formatted.html, obj.key, "rich")
+        return html("rich", obj.key)
 
     def sources(obj: object) -> Markup:
         """The citation of an item's sources; nothing for an event or interpretation without them."""
@@ -123,7 +182,7 @@ def render_html(
             return Markup("")
         if not isinstance(obj, (view.Event, view.Excerpt, view.Interpretation)):
             raise TypeError(f"sources: got {_kind(obj)}, expected an event, excerpt or interpretation (e, x, i)")
-        return _formatted(formatted.sources, obj.key, "sources")
+        return html("sources", obj.key)
 
     def date(value: DateValue | None) -> str:
         return format_date(value, language) if value is not None else ""
@@ -155,7 +214,7 @@ def render_html(
     theme_words = words.theme_words(dirs, language)
     geometry = paper.page(d.paper, profile.name)
     timeline = Markup("")
-    if "chronology" in d.sections and d.chronology:
+    if full and "chronology" in d.sections and d.chronology:
         from .timeline import TimelineEvent, timeline_html
 
         # timeline_html escapes every label; the overlays make its events links in the PDF.
@@ -169,17 +228,19 @@ def render_html(
         "words": view.frozen(theme_words),
         "section_titles": view.frozen({s: theme_words[s] for s in SECTIONS}),
         "running_title": running_title(d),
-        "bibliography": tuple((key, html) for key, html in formatted.bibliography),
-        "has_notes": formatted.notes > 0,
-        "cited_on": view.frozen(cited_on or {}),
+        "bibliography": page.bibliography,
+        "has_notes": page.has_notes,
+        "cited_on": view.frozen(page.cited_on),
         "profile": profile.name,
         "profile_options": view.frozen(profile.options),
         "page": view.frozen(geometry.css()),
     }
     try:
-        html = env.get_template("base.html").render(context)
+        body = env.get_template("base.html").render(context)
+        if not full:
+            return body, None
         css = env.get_template("style.css").render(context)
-        return html, css + page_options(d.paper, profile)
+        return body, css + page_options(d.paper, profile)
     except jinja2.TemplateSyntaxError as exc:
         raise DossierError.at(
             _template_location(exc.filename or exc.name or "?", exc.lineno),

@@ -80,6 +80,12 @@ def stage(name: str) -> None:
             _RUN.conn.send(("stage", name))
 
 
+def run_limits() -> Limits:
+    """The ceilings of the limited run this process is (the defaults outside one): for work that
+    keeps a ceiling of its own, such as the templates run before formatting (render.print_order)."""
+    return _RUN.limits if _RUN is not None else Limits()
+
+
 def _memory_message(what: str, limits: Limits) -> str:
     return f"{what} needed more than {limits.memory_mib} MiB, expected less (see --memory)"
 
