@@ -1,9 +1,20 @@
-"""Shared fixtures: the example and the small fixture dossier, each built once per session."""
+"""Shared fixtures: the example and the small fixture dossier, each built once per session;
+and the `layout` marker, put on every test that lays out a PDF (`make test-fast` leaves them out)."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import io
+import re
 import shutil
+import sys
+import textwrap
+from collections.abc import Callable
+from contextlib import redirect_stderr
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -36,6 +47,24 @@ def example(example_pdf: Path) -> PdfReader:
 
 
 @pytest.fixture(scope="session")
+def example_email(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The example built by the CLI with --profile email and a budget it exceeds; the lines printed
+    (test_profile_email reads the warning, test_email_slim the PDF: one build for both)."""
+    from dossier.cli import main
+
+    out = tmp_path_factory.mktemp("email") / "briefing-email.pdf"
+    err = io.StringIO()
+    with redirect_stderr(err):
+        assert main(["build", str(ROOT / "content"), "--profile", "email", "--max-size", "100kB", "-o", str(out)]) == 0
+    return out, err.getvalue().splitlines()
+
+
+@pytest.fixture(scope="session")
+def example_email_pdf(example_email: tuple[Path, list[str]]) -> Path:
+    return example_email[0]
+
+
+@pytest.fixture(scope="session")
 def small_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _build(FIXTURES / "small", tmp_path_factory.mktemp("small") / "small.pdf")
 
@@ -50,3 +79,55 @@ def dossier_copy(tmp_path: Path) -> Path:
 
 def page_texts(reader: PdfReader) -> list[str]:
     return [p.extract_text() or "" for p in reader.pages]
+
+
+# -- the `layout` marker ----------------------------------------------------------------------
+# A test lays out a PDF when its body, a fixture it uses or a function of its module that either
+# calls reaches one of these calls. Read from the source, so that a new test is classified
+# without anyone marking it; `pytestmark = pytest.mark.layout` (or the mark on one test) still
+# works for a layout this does not see.
+LAYOUT_CALL = re.compile(
+    r"""\b(?:build\.build|build|typeset|build_pdf)\("""  # the build, WeasyPrint's typesetting
+    r"""|\bHTML\(|\.write_pdf\("""  # WeasyPrint called directly
+    r"""|\[\s*["']build["']|["']dossier["'],\s*["']build["']"""  # the CLI's build, in process or not
+)
+
+
+@cache
+def _calls_layout(func: Callable[..., Any]) -> bool:
+    """Whether `func`, or a function of its own module that it names (and so on), lays out a PDF."""
+    seen: set[Callable[..., Any]] = set()
+    todo = [func]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source = textwrap.dedent(inspect.getsource(current))
+        except (OSError, TypeError):
+            continue
+        if LAYOUT_CALL.search(source):
+            return True
+        module = sys.modules.get(current.__module__)
+        for name in {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}:
+            other = getattr(module, name, None)
+            if inspect.isfunction(other) and other.__module__ == current.__module__:
+                todo.append(other)
+    return False
+
+
+def lays_out(item: pytest.Item) -> bool:
+    """Whether a collected test lays out a PDF: its own code or any fixture it uses does."""
+    if not isinstance(item, pytest.Function):
+        return False
+    if _calls_layout(item.obj):
+        return True
+    fixtures = item._fixtureinfo.name2fixturedefs  # the fixtures this test closes over, by name
+    return any(_calls_layout(d.func) for defs in fixtures.values() for d in defs)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("layout") is None and lays_out(item):
+            item.add_marker(pytest.mark.layout)

@@ -153,6 +153,7 @@ def test_a_ceiling_below_what_python_needs_is_a_located_error(dossier_copy: Path
     assert "Traceback" not in proc.stderr and not (tmp_path / "o.pdf").exists()
 
 
+@pytest.mark.slow
 def test_reading_runs_under_the_memory_ceiling_not_in_the_parent(dossier_copy: Path) -> None:
     """Four 2 MiB bibliographies once took the parent to 2.7 GB under --memory 256, blamed on
     typesetting. The parent only waits: its own peak stays small, and the stage is named."""

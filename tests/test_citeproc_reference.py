@@ -46,6 +46,7 @@ from dossier.build import prepare
 from dossier.cite import STYLES_DIR
 from dossier.pandoc import pandoc_path
 
+pytestmark = pytest.mark.slow  # every citation of a corpus through pandoc: make test-fast leaves it out
 ROOT = Path(__file__).resolve().parents[1]
 # DOSSIER_CITATION_CORPUS=DIR runs the comparison on another corpus (a DIR holding its own
 # references.yaml and clusters.txt), e.g. entries the project has never seen; the known

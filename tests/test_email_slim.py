@@ -14,17 +14,14 @@ import pikepdf
 import pytest
 from fontTools.ttLib import TTFont
 
-from dossier import build, pdfcodes
-from dossier.profiles import Profile
+from dossier import pdfcodes
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def emailed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("slim") / "briefing-email.pdf"
-    build.build(ROOT / "content", out, profile=Profile("email"))
-    return out
+def emailed(example_email_pdf: Path) -> Path:
+    return example_email_pdf  # built once per session, in conftest.py
 
 
 def _kids(e: Any) -> list[Any]:

@@ -63,13 +63,9 @@ def after(raw: bytes, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def email(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+def email(example_email: tuple[Path, list[str]]) -> tuple[Path, list[str]]:
     """The example built with --profile email and a budget it exceeds; the lines printed."""
-    out = tmp_path_factory.mktemp("email") / "briefing-email.pdf"
-    err = io.StringIO()
-    with redirect_stderr(err):
-        assert main(["build", str(ROOT / "content"), "--profile", "email", "--max-size", "100kB", "-o", str(out)]) == 0
-    return out, err.getvalue().splitlines()
+    return example_email  # built once per session, in conftest.py
 
 
 def _photos(root: Path) -> None:

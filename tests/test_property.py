@@ -20,6 +20,7 @@ from dossier.errors import DossierError
 
 # In CI the examples are the same every run (a red CI must be reproducible); locally they vary,
 # so each run of the suite explores new inputs.
+pytestmark = pytest.mark.slow  # hundreds of generated dossiers: make test-fast leaves them out
 CI = os.environ.get("CI") == "true"
 SMALL = Path(__file__).parent / "fixtures" / "small"
 FILES = sorted(p.name for p in SMALL.iterdir() if p.suffix == ".yaml")
