@@ -12,7 +12,7 @@ SOURCES  := $(shell find src/dossier -type f \( -name '*.py' -o -name '*.lua' -o
 THEME    := $(shell find templates -type f 2>/dev/null)
 CONTENT  := $(shell find content -type f 2>/dev/null)
 
-.PHONY: all help test test-fast lint constraints bench check preview clean distclean print email archive
+.PHONY: all help test test-fast test-check lint constraints bench check preview clean distclean print email archive
 # Never delete a PDF because a rebuild failed: the previous one stays.
 .PRECIOUS: $(PDF) build/briefing-%.pdf
 
@@ -21,7 +21,8 @@ all: $(PDF)
 help:
 	@echo "make            set up (.venv, system packages) and build $(PDF)"
 	@echo "make test       run the test suite"
-	@echo "make test-fast  the quick loop: the tests that lay out no PDF and are not slow"
+	@echo "make test-fast  the quick loop (seconds): the tests that neither lay out a PDF nor run pandoc"
+	@echo "make test-check every check short of layout: test-fast plus the tests that run pandoc (minutes)"
 	@echo "make print      build/briefing-print.pdf: duplex, sections on right-hand pages, URLs printed"
 	@echo "make email      build/briefing-email.pdf: the smallest faithful file, its size reported"
 	@echo "make archive    build/briefing-archive.pdf: PDF/A-3 and PDF/UA-1 with its sources attached"
@@ -63,6 +64,9 @@ test: $(STAMP)
 # The layout marker is set by tests/conftest.py on every test that builds or typesets a PDF;
 # slow marks the few others that take tens of seconds.
 test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not layout and not slow and not pandoc"
+
+test-check: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not layout and not slow"
 
 lint: $(STAMP)

@@ -1,5 +1,6 @@
 """Shared fixtures: the example and the small fixture dossier, each built once per session;
-and the `layout` marker, put on every test that lays out a PDF (`make test-fast` leaves them out)."""
+and the `layout` and `pandoc` markers, put on every test that lays out a PDF or runs pandoc
+(`make test-fast` leaves both out; `make test-check` only the first)."""
 
 from __future__ import annotations
 
@@ -92,10 +93,17 @@ LAYOUT_CALL = re.compile(
     r"""|\[\s*["']build["']|["']dossier["'],\s*["']build["']"""  # the CLI's build, in process or not
 )
 
+# A test runs pandoc (about half a second a call) when it checks or formats a dossier, or reads BibTeX.
+PANDOC_CALL = re.compile(
+    r"""\b(?:check|prepare|format_dossier|run_pandoc|read_bibtex|read_entries|pandoc_path)\("""
+    r"""|\[\s*["']check["']|["']dossier["'],\s*["']check["']"""  # the CLI's check
+)
+
 
 @cache
-def _calls_layout(func: Callable[..., Any]) -> bool:
-    """Whether `func`, or a function of its own module that it names (and so on), lays out a PDF."""
+def _calls(pattern: re.Pattern[str], func: Callable[..., Any]) -> bool:
+    """Whether `func`, or a function of its own module that it names (and so on), makes a call
+    `pattern` matches."""
     seen: set[Callable[..., Any]] = set()
     todo = [func]
     while todo:
@@ -107,7 +115,7 @@ def _calls_layout(func: Callable[..., Any]) -> bool:
             source = textwrap.dedent(inspect.getsource(current))
         except (OSError, TypeError):
             continue
-        if LAYOUT_CALL.search(source):
+        if pattern.search(source):
             return True
         module = sys.modules.get(current.__module__)
         for name in {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}:
@@ -117,17 +125,20 @@ def _calls_layout(func: Callable[..., Any]) -> bool:
     return False
 
 
-def lays_out(item: pytest.Item) -> bool:
-    """Whether a collected test lays out a PDF: its own code or any fixture it uses does."""
+def lays_out(item: pytest.Item, pattern: re.Pattern[str] = LAYOUT_CALL) -> bool:
+    """Whether a collected test makes a call of `pattern` (by default: lays out a PDF): its own
+    code or any fixture it uses does."""
     if not isinstance(item, pytest.Function):
         return False
-    if _calls_layout(item.obj):
+    if _calls(pattern, item.obj):
         return True
     fixtures = item._fixtureinfo.name2fixturedefs  # the fixtures this test closes over, by name
-    return any(_calls_layout(d.func) for defs in fixtures.values() for d in defs)
+    return any(_calls(pattern, d.func) for defs in fixtures.values() for d in defs)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("layout") is None and lays_out(item):
             item.add_marker(pytest.mark.layout)
+        if item.get_closest_marker("pandoc") is None and lays_out(item, PANDOC_CALL):
+            item.add_marker(pytest.mark.pandoc)

@@ -17,6 +17,7 @@ from dossier import render, theme
 from dossier.build import prepare, render_prepared
 from dossier.errors import DossierError, Report
 from dossier.fields import in_print_order, model_fields
+from dossier.profiles import Profile
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = "chicago-notes-bibliography"
@@ -80,6 +81,25 @@ def test_a_dossier_template_that_swaps_two_partials_moves_the_full_note(dossier_
     assert _cite_numbers(html) == sorted(_cite_numbers(html))
 
 
+def test_the_print_order_is_the_profiles_own(dossier_copy: Path) -> None:
+    """A base.html of the dossier's own that prints the chronology first only in the print
+    profile: the print build gives the chronology the full note, the standard build the summary."""
+    _notes_style(dossier_copy)
+    (dossier_copy / "templates").mkdir()
+    base = (theme.default_theme() / "base.html").read_text()
+    loop = "{% for s in sections %}"
+    assert loop in base
+    chronology_first = '["chronology"] + sections|reject("eq", "chronology")|list'
+    swapped = base.replace(loop, "{% for s in (" + chronology_first + ' if profile == "print" else sections) %}')
+    (dossier_copy / "templates" / "base.html").write_text(swapped)
+    full = "Geir Ulfstein, The Svalbard Treaty (Scandinavian University Press, 1995)."
+    standard = render_prepared(prepare(dossier_copy))[0]
+    assert _ulfstein_citations(standard[standard.index('id="chronology"') :])[0] != full
+    printed = render_prepared(prepare(dossier_copy, Profile("print")), Profile("print"))[0]
+    assert printed.index('id="chronology"') < printed.index('id="summary"')
+    assert _ulfstein_citations(printed[printed.index('id="chronology"') :])[0] == full
+
+
 def test_the_examples_order_is_the_model_order_but_the_matrix_row_by_row() -> None:
     """The example prints its sections in the model's order, so every field goes to citeproc as
     before but the positions matrix, which prints row by row (question, then party): its
@@ -87,7 +107,7 @@ def test_the_examples_order_is_the_model_order_but_the_matrix_row_by_row() -> No
     p = prepare(ROOT / "content")
     d = p.dossier
     report = Report()
-    printed = render.print_order(d, p.theme_dirs, report)
+    printed = render.print_order(d, p.theme_dirs, report, Profile())
     assert not report.problems
     model = [f.owner for f in model_fields(d)]
     ordered = [f.owner for f in in_print_order(model_fields(d), printed)]
@@ -107,7 +127,7 @@ def test_fields_never_printed_are_still_checked_after_the_printed_ones(dossier_c
     (dossier_copy / "templates").mkdir()
     (dossier_copy / "templates" / "section-summary.html").write_text('<section id="summary"></section>\n')
     p = prepare(dossier_copy)
-    printed = render.print_order(p.dossier, p.theme_dirs, Report())
+    printed = render.print_order(p.dossier, p.theme_dirs, Report(), Profile())
     assert p.dossier.summary is not None and p.dossier.summary.key not in printed
     ordered = [f.owner for f in in_print_order(model_fields(p.dossier), printed)]
     assert ordered[: len(printed)] == printed and p.dossier.summary.key in ordered[len(printed) :]

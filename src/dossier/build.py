@@ -31,8 +31,9 @@ class Prepared:
     csl: Path | None = None  # the citation style used
 
 
-def prepare(root: Path) -> Prepared:
-    """Load, check and format a dossier; raise DossierError with every error found."""
+def prepare(root: Path, profile: Profile | None = None) -> Prepared:
+    """Load, check and format a dossier for a profile (its templates decide the print order, so
+    the citations' order); raise DossierError with every error found."""
     report = Report()
     stage("reading the dossier")
     docs = discover.read_files(root, report)
@@ -58,7 +59,7 @@ def prepare(root: Path) -> Prepared:
     fonts.check_texts(fonts.content_texts(docs.values()), cover, report)
     fonts.check_entries(entries, cover, report)
     stage("formatting rich text and citations")
-    printed = render.print_order(d, dirs, report)  # citeproc must see the fields in the templates' order
+    printed = render.print_order(d, dirs, report, profile or Profile())  # citeproc must see the fields in the templates' order
     try:
         formatted = richtext.format_dossier(d, entries, csl, report, cover, printed)
     except DossierError:
@@ -108,7 +109,7 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     from .finish import Job, finish
     from .typeset import typeset
 
-    p = prepare(root)
+    p = prepare(root, profile)
     epoch = source_epoch(root, p.dossier.edition)
     second_pass = None
     if p.dossier.backrefs and "bibliography" in p.dossier.sections and p.formatted.citations:
@@ -151,7 +152,7 @@ def check(root: Path, limits: Limits | None = None, profile: Profile | None = No
 
 
 def _check_in_child(root: Path, limits: Limits, where: Location, profile: Profile) -> Report:
-    p = prepare(root)
+    p = prepare(root, profile)
     stage("rendering the templates")
     with _templates_ceiling(limits, where):
         render_prepared(p, profile)

@@ -122,7 +122,7 @@ def render_html(
     return html_text, css
 
 
-def print_order(d: Dossier, dirs: list[Path], report: Report) -> list[str]:
+def print_order(d: Dossier, dirs: list[Path], report: Report, profile: Profile) -> list[str]:
     """The keys of the rich-text fields and `sources` citations the templates print, in the
     order they print them: the order citeproc must see (`fields.in_print_order`). The templates
     run once with recording `rich` and `sources` filters (about 0.1 s), without the timeline,
@@ -144,7 +144,7 @@ def print_order(d: Dossier, dirs: list[Path], report: Report) -> list[str]:
     where = Location(f"{display(d.root)}/dossier.yaml", 1, 1)
     try:
         with sandbox.time_limit(sandbox.run_limits().render_ceiling(), where, "rendering the templates"):
-            _render(d, dirs, record, _Page((), False, {}, Profile()), full=False)
+            _render(d, dirs, record, _Page((), False, {}, profile), full=False)
     except DossierError as exc:
         report.problems.extend(exc.problems)
     return list(printed)
