@@ -59,7 +59,7 @@ check: $(STAMP)
 	$(BIN)/dossier check content
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The layout marker is set by tests/conftest.py on every test that builds or typesets a PDF;
 # slow marks the few others that take tens of seconds.
@@ -67,7 +67,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not layout and not slow and not pandoc"
 
 test-check: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not layout and not slow"
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not layout and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts

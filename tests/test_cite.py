@@ -17,20 +17,29 @@ def _bib_text(root: Path) -> str:
     return re.sub(r"<[^>]+>", "", " ".join(str(html) for _, html in p.formatted.bibliography))
 
 
+def _csl_json_entries(place: bool) -> list[dict[str, object]]:
+    """The small fixture's two entries as CSL-JSON (with or without the book's place)."""
+    book: dict[str, object] = {
+        "id": "ulfstein1995",
+        "type": "book",
+        "author": [{"family": "Ulfstein", "given": "Geir"}],
+        "title": "The Svalbard Treaty",
+        "publisher": "Scandinavian University Press",
+        **({"publisher-place": "Oslo"} if place else {}),
+        "issued": {"date-parts": [[1995]]},
+    }
+    treaty = {
+        "id": "treaty1920",
+        "type": "treaty",
+        "title": "Treaty concerning the Archipelago of Spitsbergen",
+        "issued": {"date-parts": [[1920, 2, 9]]},
+    }
+    return [treaty, book]
+
+
 def test_csl_json_instead_of_yaml(dossier_copy: Path) -> None:
     (dossier_copy / "bibliography.yaml").unlink()
-    entries = [
-        {"id": "treaty1920", "type": "treaty", "title": "Treaty concerning the Archipelago of Spitsbergen", "issued": {"date-parts": [[1920, 2, 9]]}},
-        {
-            "id": "ulfstein1995",
-            "type": "book",
-            "author": [{"family": "Ulfstein", "given": "Geir"}],
-            "title": "The Svalbard Treaty",
-            "publisher": "Scandinavian University Press",
-            "publisher-place": "Oslo",
-            "issued": {"date-parts": [[1995]]},
-        },
-    ]
+    entries = _csl_json_entries(place=True)
     (dossier_copy / "bibliography.json").write_text(json.dumps(entries))
     assert "Ulfstein, Geir. 1995. The Svalbard Treaty. Scandinavian University Press." in _bib_text(dossier_copy)
 
@@ -38,17 +47,7 @@ def test_csl_json_instead_of_yaml(dossier_copy: Path) -> None:
 def test_tab_indented_csl_json_is_read(dossier_copy: Path) -> None:
     """Valid JSON is read whatever its white space (tabs: `jq --tab`, some Zotero exports); issue 8, hole 11."""
     (dossier_copy / "bibliography.yaml").unlink()
-    entries = [
-        {"id": "treaty1920", "type": "treaty", "title": "Treaty concerning the Archipelago of Spitsbergen", "issued": {"date-parts": [[1920, 2, 9]]}},
-        {
-            "id": "ulfstein1995",
-            "type": "book",
-            "author": [{"family": "Ulfstein", "given": "Geir"}],
-            "title": "The Svalbard Treaty",
-            "publisher": "Scandinavian University Press",
-            "issued": {"date-parts": [[1995]]},
-        },
-    ]
+    entries = _csl_json_entries(place=False)
     (dossier_copy / "bibliography.json").write_text(json.dumps(entries, indent="\t").replace(", ", ",\t\r\n\t"))
     assert "Ulfstein, Geir. 1995. The Svalbard Treaty. Scandinavian University Press." in _bib_text(dossier_copy)
 

@@ -251,6 +251,26 @@ def dossier_output(root: Path, style: str) -> Output:
     return Output(html.paragraphs, bibliography)
 
 
+def _citeproc_args(binary: str, style: str, bibliography: Path) -> list[str]:
+    """pandoc's citeproc on Markdown to its JSON AST, in a bundled style and the dossier's locale."""
+    csl = str(STYLES_DIR / f"{STYLES[style]}.csl")
+    return [
+        binary,
+        "--citeproc",
+        "--csl",
+        csl,
+        "--bibliography",
+        str(bibliography),
+        "-f",
+        "markdown",
+        "-t",
+        "json",
+        "--wrap=none",
+        "-M",
+        f"lang={LANG}",
+    ]
+
+
 def pandoc_output(binary: str, work: Path, style: str) -> Output:
     """What `pandoc --citeproc` prints for the same clusters, style, locale and references."""
     work.mkdir(parents=True)
@@ -259,19 +279,7 @@ def pandoc_output(binary: str, work: Path, style: str) -> Output:
     markdown = "---\nnocite: '@*'\n---\n\n" + "\n\n".join(CLUSTERS) + "\n"
     proc = subprocess.run(
         [
-            binary,
-            "--citeproc",
-            "--csl",
-            str(STYLES_DIR / f"{STYLES[style]}.csl"),
-            "--bibliography",
-            str(refs),
-            "-f",
-            "markdown",
-            "-t",
-            "json",
-            "--wrap=none",
-            "-M",
-            f"lang={LANG}",
+            *_citeproc_args(binary, style, refs),
         ],
         input=markdown.encode("utf-8"),
         capture_output=True,
@@ -514,19 +522,7 @@ def _bib_outputs(path: Path, style: str, tmp: Path) -> tuple[Output, Output]:
     (root / "in.bib").write_text(_bib_text(path), encoding="utf-8")
     proc = subprocess.run(
         [
-            pandoc_path(),
-            "--citeproc",
-            "--csl",
-            str(STYLES_DIR / f"{STYLES[style]}.csl"),
-            "--bibliography",
-            str(root / "in.bib"),
-            "-f",
-            "markdown",
-            "-t",
-            "json",
-            "--wrap=none",
-            "-M",
-            f"lang={LANG}",
+            *_citeproc_args(pandoc_path(), style, root / "in.bib"),
         ],
         input=("\n\n".join(clusters) + "\n").encode("utf-8"),
         capture_output=True,
