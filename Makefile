@@ -29,7 +29,7 @@ help:
 	@echo "make check      check content/ without writing a PDF"
 	@echo "make lint       ruff check, ruff format --check, mypy --strict"
 	@echo "make constraints  re-pin constraints.txt to what .venv has (after make test passes)"
-	@echo "make bench      time the example build (median of several runs)"
+	@echo "make bench      time builds: example, synthetic 1x (SCALES=1,10,50: tens of minutes), no-op make, two at once; build/bench.json"
 	@echo "make preview    every page of the PDF on one contact sheet, build/preview.png"
 	@echo "make clean      remove build/"
 
@@ -83,7 +83,7 @@ build/preview.png: $(PDF) scripts/preview.py
 	$(BIN)/python scripts/preview.py $(PDF) $@
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	PYTHONPATH=src $(BIN)/python scripts/bench.py --scales $(or $(SCALES),1)
 
 clean:
 	rm -rf build
