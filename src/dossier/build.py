@@ -7,7 +7,6 @@ stop. `check()` runs every stage up to, but not including, typesetting.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from . import archive, bibliography, cite, citecheck, discover, dossierfile, fie
 from .describe import described
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
-from .sandbox import Limits, run_limited, stage, time_limit
+from .sandbox import Limits, run_limited, run_limits, stage, templates_ceiling
 from .sourcedate import source_epoch
 
 
@@ -52,14 +51,16 @@ def prepare(root: Path, profile: Profile | None = None) -> Prepared:
     keys = citecheck.listed_keys(d)
     if not richtext.bibliography_unreadable(report):
         richtext.check_keys(keys, known, report)
-    stage("checking the characters against the theme fonts")
+    stage(fonts.CHECKING)
     dirs = theme.theme_dirs(root)
     declared = theme.read_theme(dirs)
     cover = fonts.coverage(declared.fonts, declared.file)
     fonts.check_texts(fonts.content_texts(docs.values()), cover, report)
     fonts.check_entries(entries, cover, report)
     stage("formatting rich text and citations")
-    printed = render.print_order(d, dirs, report, profile or Profile())  # citeproc must see the fields in the templates' order
+    # citeproc must see the fields in the order the templates print them
+    with templates_ceiling(run_limits(), Location(f"{display(root)}/dossier.yaml", 1, 1)):
+        printed = render.print_order(d, dirs, report, profile or Profile())
     try:
         formatted = richtext.format_dossier(d, entries, csl, report, cover, printed)
     except DossierError:
@@ -73,11 +74,6 @@ def prepare(root: Path, profile: Profile | None = None) -> Prepared:
 
 def render_prepared(p: Prepared, profile: Profile | None = None) -> tuple[str, str]:
     return render.render_html(p.dossier, p.formatted, p.theme_dirs, None, profile or Profile())
-
-
-def _templates_ceiling(limits: Limits, where: Location) -> AbstractContextManager[None]:
-    """The time the templates alone may take, reported at the template line that was running."""
-    return time_limit(limits.render_ceiling(), where, "rendering the templates")
 
 
 def build(root: Path, output: Path, limits: Limits | None = None, profile: Profile | None = None) -> Report:
@@ -117,13 +113,13 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
         def second_pass(pages: dict[str, int]) -> tuple[str, str]:
             cited_on = render.backrefs(p.formatted.citations, pages)
             stage("rendering the templates")
-            with _templates_ceiling(limits, where):
+            with templates_ceiling(limits, where):
                 html, css = render.render_html(p.dossier, p.formatted, p.theme_dirs, cited_on, profile)
             stage("typesetting")
             return html, css
 
     stage("rendering the templates")
-    with _templates_ceiling(limits, where):
+    with templates_ceiling(limits, where):
         html, css = render_prepared(p, profile)
     stage("typesetting")
     fonts: list[dict[str, object]] = []
@@ -154,7 +150,7 @@ def check(root: Path, limits: Limits | None = None, profile: Profile | None = No
 def _check_in_child(root: Path, limits: Limits, where: Location, profile: Profile) -> Report:
     p = prepare(root, profile)
     stage("rendering the templates")
-    with _templates_ceiling(limits, where):
+    with templates_ceiling(limits, where):
         render_prepared(p, profile)
     citecheck.warn_incomplete(p.entries, p.report)
     return p.report

@@ -53,6 +53,9 @@ class Coverage:
         return i >= 0 and cp <= self.ends[i]
 
 
+CHECKING = "checking the characters against the theme fonts"  # the stage, as ceilings reached in it are reported
+
+
 @lru_cache(maxsize=4)
 def coverage(families: tuple[str, ...], theme_file: str = "templates/theme.yaml") -> Coverage:
     """Ask fontconfig which characters the families cover; fail if one is missing."""
@@ -64,7 +67,7 @@ def coverage(families: tuple[str, ...], theme_file: str = "templates/theme.yaml"
         proc = sandbox.run_command(
             [fc_list, "--format", "%{charset}\n", f":family={family}"],
             b"",
-            "checking the characters against the theme fonts",
+            CHECKING,
             Location(theme_file, 1, 1),
         )
         sets = [line for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
@@ -241,16 +244,17 @@ _FC_WEIGHTS = {
 
 
 @lru_cache(maxsize=16)
-def font_file(family: str, weight: int = 400) -> str | None:
+def font_file(family: str, weight: int = 400, what: str = "", where: Location | None = None) -> str | None:
     """The file of the face of `family` fontconfig picks at CSS `weight` (100–900), the face
     WeasyPrint (through Pango) sets text in; None without fontconfig, or when fontconfig can only
-    offer another family (it substitutes rather than failing)."""
+    offer another family (it substitutes rather than failing). A ceiling reached while fontconfig
+    runs is reported as `what` at `where` (default: finding this font, at the dossier)."""
     fc_match = shutil.which("fc-match")
     if fc_match is None:
         return None
     name = re.sub(r"([\\:,-])", r"\\\1", family)  # fontconfig's pattern syntax
     pattern = name if weight == 400 else f"{name}:weight={_FC_WEIGHTS.get(round(weight, -2), 'regular')}"
-    proc = sandbox.run_command([fc_match, "-f", "%{file}\n%{family}", pattern], b"", f"finding the font file of '{family}'")
+    proc = sandbox.run_command([fc_match, "-f", "%{file}\n%{family}", pattern], b"", what or f"finding the font file of '{family}'", where)
     path, _, families = proc.stdout.decode("utf-8", "replace").partition("\n")
     if proc.returncode != 0 or not path or family not in families.split(","):
         return None

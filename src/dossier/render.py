@@ -27,7 +27,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import paper, sandbox, theme, view, words
+from . import paper, theme, view, words
 from .dates import DateValue, format_date
 from .errors import DossierError, Location, Report, display
 from .fields import Formatted, model_fields
@@ -129,7 +129,8 @@ def print_order(d: Dossier, dirs: list[Path], report: Report, profile: Profile) 
     the bibliography or citations, which formatting makes; a field no section formats is the
     same error as in the real rendering. A template error is added to `report`, at its line,
     and what was recorded until then is returned: the build stops before rendering again, so
-    the error is reported once. Under the templates' own time ceiling, as rendering is."""
+    the error is reported once. The caller runs it under the templates' own time ceiling
+    (`sandbox.templates_ceiling`), as it runs rendering."""
     formattable = {"rich": set[str](), "sources": set[str]()}
     for f in model_fields(d):
         formattable["sources" if f.mode == "cite" else "rich"].add(f.owner)
@@ -141,10 +142,8 @@ def print_order(d: Dossier, dirs: list[Path], report: Report, profile: Profile) 
         printed.setdefault(key)
         return Markup("")
 
-    where = Location(f"{display(d.root)}/dossier.yaml", 1, 1)
     try:
-        with sandbox.time_limit(sandbox.run_limits().render_ceiling(), where, "rendering the templates"):
-            _render(d, dirs, record, _Page((), False, {}, profile), full=False)
+        _render(d, dirs, record, _Page((), False, {}, profile), full=False)
     except DossierError as exc:
         report.problems.extend(exc.problems)
     return list(printed)

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -82,8 +82,14 @@ def stage(name: str) -> None:
 
 def run_limits() -> Limits:
     """The ceilings of the limited run this process is (the defaults outside one): for work that
-    keeps a ceiling of its own, such as the templates run before formatting (render.print_order)."""
+    keeps a ceiling of its own, such as the templates run before formatting (build.prepare)."""
     return _RUN.limits if _RUN is not None else Limits()
+
+
+def templates_ceiling(limits: Limits, where: Location) -> AbstractContextManager[None]:
+    """The time the templates alone may take, reported at the template line that was running:
+    every run of the templates (the print-order run, rendering, the second pass) goes under it."""
+    return time_limit(limits.render_ceiling(), where, "rendering the templates")
 
 
 def _memory_message(what: str, limits: Limits) -> str:

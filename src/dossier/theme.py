@@ -100,7 +100,7 @@ def read_timeline(node: yaml.Node, families: tuple[str, ...], file: str) -> Styl
                     problems.append(
                         Problem(load.location(file, item), f"timeline font '{item.value}' is not in the theme's fonts, expected one of {listed}")
                     )
-                elif item is items[0] and fonts.font_file(item.value) is None:
+                elif item is items[0] and fonts.font_file(item.value, what=fonts.CHECKING, where=Location(file, 1, 1)) is None:
                     message = f"timeline font '{item.value}' is not installed, expected it on the system (run make, or install it)"
                     problems.append(Problem(load.location(file, item), message))
             values[name] = tuple(n.value for n in items)
