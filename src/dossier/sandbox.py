@@ -73,7 +73,12 @@ def _die_with(parent: int) -> None:
 
 
 def stage(name: str) -> None:
-    """Say which stage of the build runs now (named in a ceiling's message)."""
+    """Say which stage of the build runs now (named in a ceiling's message). With
+    DOSSIER_TIMINGS=FILE, also append `TIME<TAB>PID<TAB>STAGE` to FILE (scripts/bench.py's phases)."""
+    timings = os.environ.get("DOSSIER_TIMINGS")
+    if timings:
+        with open(timings, "a", encoding="utf-8") as log:
+            log.write(f"{time.time():.6f}\t{os.getpid()}\t{name}\n")
     if _RUN is not None:
         _RUN.stage = name
         if _RUN.conn is not None:
