@@ -8,6 +8,12 @@ record id and bibliography key the suffix ``-sK`` and renames, in that copy's te
 citations (``@key``, ``source:``, ``sources:``) and internal links (``(#id)``) to match, so
 the result checks and builds as the example does. dossier.yaml is copied as it is (it cites
 copy 0). The same N gives the same bytes.
+
+Copies k >= 1 are lean, so that the sizes are those of issue 11 (50x: ~300-500 pages and
+1,650 references, where whole copies gave 751 pages): every other event of the chronology and
+every other excerpt, the first paragraph only of an excerpt's note and of an interpretation's
+text; every bibliography entry. A link to a record a copy leaves out goes to copy 0's; an entry
+cited only in what was left out is reported as uncited (a warning).
 """
 
 from __future__ import annotations
@@ -94,6 +100,26 @@ def _ids(records: Any) -> list[str]:
     return [r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)]
 
 
+HALVED = ("chronology.yaml", "excerpts.yaml")
+LEAN_FIELDS = {"excerpts.yaml": "note", "interpretations.yaml": "text"}
+
+
+def lean(name: str, records: Any) -> Any:
+    """A lean copy of a section's records: see the module's docstring."""
+    if not isinstance(records, list):
+        return records
+    if name in HALVED:
+        records = [r for i, r in enumerate(records) if i % 2 == 0]
+    field = LEAN_FIELDS.get(name)
+    out = []
+    for record in records:
+        record = copy.deepcopy(record)
+        if field and isinstance(record, dict) and isinstance(record.get(field), str):
+            record[field] = record[field].strip().split("\n\n")[0] + "\n"
+        out.append(record)
+    return out
+
+
 def synthesise(source: Path, out: Path, scale: int) -> dict[str, int]:
     """Write the dossier at `scale` times `source` into `out`; return the number of records per file."""
     if scale < 1:
@@ -112,7 +138,8 @@ def synthesise(source: Path, out: Path, scale: int) -> dict[str, int]:
     sections = {name: _load(source / name) for name in SECTIONS if (source / name).exists()}
     bibliography = _load(source / BIBLIOGRAPHY)
     keys = _ids(bibliography)
-    ids = [i for records in sections.values() for i in _ids(records)]
+    lean_sections = {name: lean(name, records) for name, records in sections.items()}
+    ids = [i for records in lean_sections.values() for i in _ids(records)]
     counts: dict[str, int] = {}
 
     copies: dict[str, list[Any]] = {name: [] for name in (*sections, BIBLIOGRAPHY)}
@@ -123,7 +150,7 @@ def synthesise(source: Path, out: Path, scale: int) -> dict[str, int]:
             copies[BIBLIOGRAPHY].extend(copy.deepcopy(bibliography))
             continue
         renamer = Renamer(keys, ids, f"-s{k}")
-        for name, records in sections.items():
+        for name, records in lean_sections.items():
             copies[name].extend(renamer.walk(records))
         for entry in bibliography:
             renamed = copy.deepcopy(entry)
