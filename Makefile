@@ -29,7 +29,8 @@ help:
 	@echo "make check      check content/ without writing a PDF"
 	@echo "make lint       ruff check, ruff format --check, mypy --strict"
 	@echo "make constraints  re-pin constraints.txt to what .venv has (after make test passes)"
-	@echo "make bench      time builds: example, synthetic 1x (SCALES=1,10,50: tens of minutes), no-op make, two at once; build/bench.json"
+	@echo "make bench      time builds (RUNS=3 fresh processes, SCALES=1 or 1,10,50: tens of minutes, PEER_SCALES=SCALES): example and its phases,"
+	@echo "                synthetic dossiers, watch and make after an edit, no-op make, two at once, Typst and pandoc+xelatex peers; build/bench.json"
 	@echo "make preview    every page of the PDF on one contact sheet, build/preview.png"
 	@echo "make clean      remove build/"
 
@@ -83,7 +84,7 @@ build/preview.png: $(PDF) scripts/preview.py
 	$(BIN)/python scripts/preview.py $(PDF) $@
 
 bench: $(STAMP)
-	PYTHONPATH=src $(BIN)/python scripts/bench.py --scales $(or $(SCALES),1)
+	PYTHONPATH=src $(BIN)/python scripts/bench.py --scales $(or $(SCALES),1) --runs $(or $(RUNS),3) $(if $(PEER_SCALES),--peer-scales $(PEER_SCALES))
 
 clean:
 	rm -rf build
