@@ -10,7 +10,7 @@ Every figure is the median of --runs fresh processes (default 3), with min and m
       pandoc), render (Jinja), typeset (WeasyPrint), finish (pikepdf, writing the file);
   (b) `dossier watch` (when it exists): one long-lived process per synthetic dossier, each of
       --runs one-line edits timed from the write to the atomic replacement of the PDF;
-  (c) synthetic dossiers (scripts/synth.py) at each --scale: 50x is ~415 pages, 1,650 references;
+  (c) synthetic dossiers (scripts/synth.py) at each --scale: 10x is 100 pages, 50x about 440 (estimated), 1,650 references;
   (d) `make` with nothing to do, and `make` after a one-line edit of content/ (in a mirror of
       this checkout, so the repository's own content/ and build/ are never touched);
   (e) the peak memory of each (wait4's ru_maxrss: the largest resident set of the process and of
