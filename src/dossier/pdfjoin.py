@@ -21,7 +21,8 @@ as it takes a whole document. A pure function of bytes, on pikepdf:
   the parent tree renumbered (each part's `/StructParents` and `/StructParent` keys moved past
   the previous parts'), so pdftags.py finds the tree it finds in a whole document;
 - each font face once (fontmerge.py): WeasyPrint subsets a face per part, keeping glyph ids,
-  so the subsets of one face are merged into one program, widths and ToUnicode map.
+  so the subsets of one face are merged into one program, widths and ToUnicode map; and every
+  other stream the parts share (ICC profiles, images, their masks, forms) once.
 
 The output is deterministic: the same parts give the same bytes (qpdf's deterministic /ID,
 no timestamps, everything written in part and page order).
@@ -29,7 +30,9 @@ no timestamps, everything written in part and page order).
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,6 +78,7 @@ def join(parts: Sequence[Part]) -> bytes:
         _labels(out, sources, starts)
         _structure(out, sources, starts)
         merge_fonts(out)
+        _share(out)
         buffer = io.BytesIO()
         version = max((s.pdf_version for s in sources), key=lambda v: tuple(int(x) for x in v.split(".")))
         out.save(buffer, deterministic_id=True, min_version=version, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -262,6 +266,7 @@ def _structure(out: pikepdf.Pdf, sources: list[pikepdf.Pdf], starts: list[int]) 
     roots: list[Any] = [s.Root.get("/StructTreeRoot") for s in sources]
     if not all(isinstance(r, pikepdf.Dictionary) for r in roots):
         return  # untagged parts (or a mix): no tree, as WeasyPrint without pdf_tags
+    _renumber_ids(roots)
     tree = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
     for key in sorted(k for k in roots[0].keys() if k not in ("/K", "/ParentTree", "/ParentTreeNextKey", "/Type", "/IDTree")):
         tree[key] = _copy(out, sources[0], roots[0][key])
@@ -318,8 +323,105 @@ def _structure(out: pikepdf.Pdf, sources: list[pikepdf.Pdf], starts: list[int]) 
     out.Root.StructTreeRoot = tree
 
 
+def _renumber_ids(roots: list[Any]) -> None:
+    """Structure element /IDs unique across parts, as PDF/UA wants. An ID of letters and a
+    number (pdftags.py's footnotes, `note-3`) is moved past the highest number of its prefix
+    in the parts before, so the notes are numbered through the document as in a whole build;
+    another ID a previous part has (WeasyPrint's table headers, `106-0-0`) gets `-PART`, and
+    the part's /Headers that name it follow."""
+    highest: dict[str, int] = {}
+    used: set[str] = set()
+    for number, root in enumerate(roots, 1):
+        elements: list[Any] = []
+        seen: set[tuple[int, int]] = set()
+        stack = list(reversed(_kids_of(root)))
+        while stack:  # depth first, in reading order
+            element = stack.pop()
+            if not isinstance(element, pikepdf.Dictionary) or "/S" not in element or element.objgen in seen:
+                continue
+            seen.add(element.objgen)
+            elements.append(element)
+            stack.extend(reversed(_kids_of(element)))
+        before = dict(highest)
+        renamed: dict[str, str] = {}
+        for element in elements:
+            if not isinstance(element.get("/ID"), pikepdf.String):
+                continue
+            ident = new = str(element.ID)
+            match = re.fullmatch(r"([A-Za-z]+-)(\d+)", ident)
+            if match:
+                prefix, n = match.group(1), int(match.group(2)) + before.get(match.group(1), 0)
+                highest[prefix] = max(highest.get(prefix, 0), n)
+                new = f"{prefix}{n}"
+            elif ident in used:
+                new = f"{ident}-{number}"
+            used.add(new)
+            if new != ident:
+                renamed[ident] = new
+                element.ID = pikepdf.String(new)
+        if renamed:
+            for element in elements:
+                attributes = element.get("/A")
+                for owner in attributes if isinstance(attributes, pikepdf.Array) else [attributes]:
+                    headers = owner.get("/Headers") if isinstance(owner, pikepdf.Dictionary) else None
+                    if isinstance(headers, pikepdf.Array):
+                        owner.Headers = pikepdf.Array([pikepdf.String(renamed.get(str(h), str(h))) for h in headers])
+
+
 def _kids_of(element: Any) -> list[Any]:
     k = element.get("/K")
     if k is None:
         return []
     return list(k) if isinstance(k, pikepdf.Array) else [k]
+
+
+# Shared resources ----------------------------------------------------------------------------------
+
+
+def _share(out: pikepdf.Pdf) -> None:
+    """Streams reached from the pages' resources and the output intents that are identical
+    (dictionary and encoded bytes: an ICC profile, an image and its soft mask, a form) are
+    written once: each reference goes to the first one reached, in page order."""
+    first: dict[tuple[Any, ...], pikepdf.Stream] = {}
+    canonical: dict[tuple[int, int], pikepdf.Stream] = {}
+    walked: set[tuple[int, int]] = set()
+
+    def key(value: Any) -> Any:
+        return ("ref", value.objgen) if isinstance(value, pikepdf.Object) and value.is_indirect else repr(value)
+
+    def stream(obj: pikepdf.Stream) -> pikepdf.Stream:
+        if obj.objgen in canonical:
+            return canonical[obj.objgen]
+        canonical[obj.objgen] = obj  # while its own dictionary is walked (a cycle stays as it is)
+        walk(obj)
+        raw = obj.read_raw_bytes()
+        entries = tuple(sorted((k, key(v)) for k, v in obj.items() if k != "/Length"))
+        found = first.setdefault((entries, len(raw), hashlib.sha256(raw).digest()), obj)
+        canonical[obj.objgen] = found
+        return found
+
+    def walk(container: Any) -> None:
+        keys: list[Any] = list(container.keys()) if not isinstance(container, pikepdf.Array) else list(range(len(container)))
+        for k in keys:
+            if k in ("/Parent", "/P", "/Pg", "/StructParent", "/StructParents"):
+                continue
+            value = container[k]
+            if isinstance(value, pikepdf.Stream):
+                shared = stream(value)
+                if shared.objgen != value.objgen:
+                    container[k] = shared
+            elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):
+                if value.is_indirect:
+                    if value.objgen in walked:
+                        continue
+                    walked.add(value.objgen)
+                walk(value)
+
+    for page in out.pages:
+        resources = page.obj.get("/Resources")
+        if isinstance(resources, pikepdf.Dictionary) and not (resources.is_indirect and resources.objgen in walked):
+            if resources.is_indirect:
+                walked.add(resources.objgen)
+            walk(resources)  # a direct dictionary is the page's own: changed in place
+    if "/OutputIntents" in out.Root:
+        walk(out.Root.OutputIntents)
