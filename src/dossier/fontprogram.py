@@ -23,27 +23,11 @@ is written (`recalcTimestamp=False`).
 from __future__ import annotations
 
 import io
+import struct
+from types import SimpleNamespace
 from typing import Any
 
-_PRIVATE = (
-    "BlueValues",
-    "OtherBlues",
-    "FamilyBlues",
-    "FamilyOtherBlues",
-    "BlueScale",
-    "BlueShift",
-    "BlueFuzz",
-    "StdHW",
-    "StdVW",
-    "StemSnapH",
-    "StemSnapV",
-    "ForceBold",
-    "LanguageGroup",
-    "ExpansionFactor",
-    "initialRandomSeed",
-    "defaultWidthX",
-    "nominalWidthX",
-)
+from .fontcff import CffError, CidCff, cff_table
 
 
 class NotMergeable(Exception):
@@ -57,15 +41,13 @@ def merge_programs(programs: list[bytes], used: list[set[int]], cff: bool) -> by
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
+        if cff:
+            return _compact_cff(programs, used)
         fonts = [TTFont(io.BytesIO(p), recalcTimestamp=False, recalcBBoxes=False, lazy=True) for p in programs]
         counts = [len(f.getGlyphOrder()) for f in fonts]
         base_index = max(range(len(fonts)), key=lambda i: (counts[i], -i))
         base = fonts[base_index]
         others = [(f, u) for i, (f, u) in enumerate(zip(fonts, used, strict=True)) if i != base_index]
-        if cff:
-            if any("CFF " not in f or len(f["CFF "].cff.GlobalSubrs) for f in fonts):
-                raise NotMergeable("not CFF programs, or with subroutines")
-            return _compact_cff(fonts, used)
         if "glyf" not in base or any("glyf" not in f for f, _ in others):
             raise NotMergeable("not TrueType programs")
         _merge_glyf(base, others)
@@ -129,6 +111,14 @@ def _metrics(base: Any, other: Any, name: str, other_name: str) -> None:
             base["VORG"].VOriginRecords[name] = records[other_name]
 
 
+def _contours(glyph: Any) -> int:
+    """A glyph's number of contours from its bytes (0: empty, -1: composite), not expanding it."""
+    data = getattr(glyph, "data", None)
+    if data is None:
+        return int(glyph.numberOfContours)
+    return struct.unpack(">h", data[:2])[0] if len(data) >= 2 else 0
+
+
 def _merge_glyf(base: Any, others: list[tuple[Any, set[int]]]) -> None:
     order = base.getGlyphOrder()
     glyf = base["glyf"]
@@ -145,74 +135,60 @@ def _merge_glyf(base: Any, others: list[tuple[Any, set[int]]]) -> None:
                 continue
             done.add(gid)
             other_name, name = other_order[gid], order[gid]
-            glyph = other_glyf[other_name]
-            if glyph.isComposite():  # its components come along, named as in the base
+            glyph = other_glyf.glyphs[other_name]
+            contours = _contours(glyph)
+            if contours == -1:  # a composite: its components come along, named as in the base
+                glyph = other_glyf[other_name]  # expanded
                 stack.extend(other.getGlyphID(c.glyphName) for c in glyph.components)
                 for component in glyph.components:
                     component.glyphName = order[other.getGlyphID(component.glyphName)]
-            if glyph.numberOfContours == 0 or glyf[name].numberOfContours != 0:
+            if contours == 0 or _contours(glyf.glyphs[name]) != 0:
                 continue  # nothing to draw (a space), or the base has it
-            glyf[name] = glyph
+            glyf.glyphs[name] = glyph
             _metrics(base, other, name, other_name)
 
 
-def _private(fd: Any) -> tuple[Any, ...]:
-    private = fd.Private
-    if hasattr(private, "Subrs") and len(private.Subrs):
-        raise NotMergeable("local subroutines")
-    return tuple(repr(getattr(private, key, None)) for key in _PRIVATE)
-
-
-def _bytecode(index: Any, gid: int) -> bytes:
-    """The charstring of glyph `gid` of a CharStrings INDEX, read without making an object."""
-    item = index.items[gid]
-    if item is not None:
-        item.compile()
-        return bytes(item.bytecode)
-    start, end = index.offsets[gid], index.offsets[gid + 1]
-    index.file.seek(index.offsetBase + start)
-    return bytes(index.file.read(end - start))
-
-
-def _compact_cff(fonts: list[Any], used: list[set[int]]) -> bytes:
+def _compact_cff(programs: list[bytes], used: list[set[int]]) -> bytes:
     """One bare CID-keyed CFF program of every glyph any of the subsets draws, as pdffonts.py
     writes a re-subset program. Each glyph is named by its glyph id, the code the content
     streams show: a bare CFF program is read by CID through its charset, and WeasyPrint's
-    subsets carry a few glyphs whose CID differs from their id (Noto CJK's highest ids)."""
+    subsets carry a few glyphs whose CID differs from their id (Noto CJK's highest ids).
+    The glyphs are read with fontcff.py; fontTools writes the program from the first subset's
+    top and font dicts, never reading its tens of thousands of empty slots."""
+    from fontTools.cffLib import CFFFontSet, CharStrings, FDSelect
     from fontTools.misc.psCharStrings import T2CharString
 
-    base = fonts[0]
-    cff = base["CFF "].cff
-    top = cff.topDictIndex[0]
-    if not hasattr(top, "FDArray") or not hasattr(top, "ROS"):
-        raise NotMergeable("a CFF program that is not CID-keyed")
-    privates = [_private(fd) for fd in top.FDArray]
-    index = top.CharStrings.charStringsIndex
-    glyphs: dict[int, tuple[bytes, int]] = {0: (_bytecode(index, 0), top.FDSelect[0])}
-    for font, gids in zip(fonts, used, strict=True):
-        other_cff = font["CFF "].cff
-        other = other_cff.topDictIndex[0]
-        if len(other_cff.GlobalSubrs) or not hasattr(other, "FDArray") or [_private(fd) for fd in other.FDArray] != privates:
-            raise NotMergeable("global subroutines or other font dicts")
-        count = len(font.getGlyphOrder())
-        other_index = other.CharStrings.charStringsIndex
+    try:
+        tables = [cff_table(p) for p in programs]
+        readers = [CidCff(t) for t in tables]
+    except CffError as exc:
+        raise NotMergeable(str(exc)) from None
+    if any(r.privates != readers[0].privates for r in readers):
+        raise NotMergeable("other font dicts")
+    glyphs: dict[int, tuple[bytes, int]] = {0: (readers[0].charstring(0), readers[0].fd(0))}
+    for reader, gids in zip(readers, used, strict=True):
         for gid in sorted(gids):
             if gid in glyphs:
                 continue
-            if gid >= count:
+            if gid >= reader.count:
                 raise NotMergeable("a glyph used beyond the program's glyphs")
-            glyphs[gid] = (_bytecode(other_index, gid), other.FDSelect[gid])
+            glyphs[gid] = (reader.charstring(gid), reader.fd(gid))
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(tables[0]), None)
+    top = cff.topDictIndex[0]
     kept = sorted(glyphs)
     names = [".notdef"] + [f"cid{gid:05d}" for gid in kept[1:]]
     fds = list(top.FDArray)
-    index.items = [T2CharString(bytecode=glyphs[g][0], private=fds[glyphs[g][1]].Private, globalSubrs=cff.GlobalSubrs) for g in kept]
-    del index.file, index.offsets
-    top.FDSelect.format = None
-    top.FDSelect.gidArray = [glyphs[g][1] for g in kept]
-    top.CharStrings.charStrings = {name: i for i, name in enumerate(names)}
+    select = FDSelect()
+    select.gidArray = [glyphs[g][1] for g in kept]
+    charstrings = CharStrings(None, names, cff.GlobalSubrs, None, select, top.FDArray)
+    for name, gid in zip(names, kept, strict=True):
+        code, fd = glyphs[gid]
+        charstrings[name] = T2CharString(bytecode=code, private=fds[fd].Private, globalSubrs=cff.GlobalSubrs)
     top.charset = names
+    top.FDSelect = select
+    top.CharStrings = charstrings
     top.numGlyphs = len(names)
-    base.setGlyphOrder(names)
     out = io.BytesIO()
-    cff.compile(out, base)
+    cff.compile(out, SimpleNamespace(recalcBBoxes=False))  # the compiler asks the font only this
     return out.getvalue()
