@@ -383,3 +383,16 @@ def test_clashing_ids_renamed_with_their_headers(tmp_path: Path) -> None:
         ids, headers = _ids(pdf)
     assert len(ids) == 2 * len(single) == len(set(ids))
     assert set(headers) <= set(ids) and len(set(headers)) == 2 * len(set(single_headers))
+
+
+def test_page_labels_move_with_their_part(tmp_path: Path) -> None:
+    """A part's page labels (roman front matter, say) apply to its pages in the joined file."""
+    first = _part(tmp_path, "<p>i</p>")
+    with _open(_part(tmp_path, '<p>1</p><p style="break-before: page">2</p>')) as second:
+        second.Root.PageLabels = pikepdf.Dictionary(Nums=[0, pikepdf.Dictionary(S=pikepdf.Name.r)])
+        buffer = io.BytesIO()
+        second.save(buffer)
+    with _open(join([Part(first), Part(buffer.getvalue(), blank_before=True)])) as pdf:
+        labels = {int(k): v for k, v in pikepdf.NumberTree(pdf.Root.PageLabels).items()}
+        assert sorted(labels) == [0, 2]  # the blank page counts on with the first part
+        assert labels[0].S == "/D" and labels[2].S == "/r"
