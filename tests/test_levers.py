@@ -97,3 +97,116 @@ def test_the_contents_of_a_long_dossier_print_the_pages_their_links_go_to(tmp_pa
     assert len(entries) > 300
     wrong = [e for e in entries if e[2] != e[3]]
     assert not wrong, wrong[:5]
+
+
+# -- the pandoc cache and the store's wiring ---------------------------------------------------
+
+
+def _cli_build(src: Path, out: Path, *flags: str) -> bytes:
+    from dossier.cli import main
+
+    assert main(["build", str(src), "-o", str(out), *flags]) == 0
+    return out.read_bytes()
+
+
+def _no_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on running pandoc's bridge fails the build (the child is forked: it inherits this)."""
+    from dossier import sandbox
+
+    run = sandbox.run_command
+
+    def refuse(argv: list[str], *rest: Any, **kw: Any) -> Any:
+        assert "lua" not in argv, "pandoc ran although its output was in the cache"
+        return run(argv, *rest, **kw)
+
+    monkeypatch.setattr(sandbox, "run_command", refuse)
+
+
+def test_a_warm_build_reads_pandoc_from_the_cache_to_the_same_bytes(tmp_path: Path, example_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "cache"
+    _cli_build(ROOT / "content", tmp_path / "cold.pdf", "--cache", str(store))
+    assert list((store / "pandoc").rglob("*"))
+    _no_bridge(monkeypatch)
+    warm = _cli_build(ROOT / "content", tmp_path / "warm.pdf", "--cache", str(store))
+    assert warm == example_pdf.read_bytes()  # the fixture: a build with no store at all
+
+
+def test_no_cache_keeps_nothing_and_the_default_is_dossier_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dossier_copy: Path) -> None:
+    from dossier import cache
+
+    default = tmp_path / "default"
+    monkeypatch.setenv("DOSSIER_CACHE", str(default))
+    pruned: list[int] = []
+    prune = cache.Store.prune
+    monkeypatch.setattr(cache.Store, "prune", lambda self, *a: pruned.append(1) or prune(self, *a))
+    off = _cli_build(dossier_copy, tmp_path / "off.pdf", "--no-cache")
+    assert not default.exists() and not pruned
+    on = _cli_build(dossier_copy, tmp_path / "on.pdf")
+    assert list((default / "pandoc").rglob("*")) and pruned == [1]
+    assert on == off
+    monkeypatch.setenv("DOSSIER_CACHE", "off")
+    _cli_build(dossier_copy, tmp_path / "off2.pdf", "--cache", str(tmp_path / "named"))
+    assert list((tmp_path / "named" / "pandoc").rglob("*"))  # --cache DIR wins over the environment
+
+
+def test_an_edit_after_a_cached_build_is_in_the_pdf(tmp_path: Path, dossier_copy: Path) -> None:
+    store = tmp_path / "cache"
+    before = _cli_build(dossier_copy, tmp_path / "a.pdf", "--cache", str(store))
+    yaml = dossier_copy / "dossier.yaml"
+    lines = yaml.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = lines.index("summary: |\n") + 1  # one line of the summary's text
+    lines[at] = lines[at].replace(lines[at].lstrip(), "Edited. " + lines[at].lstrip(), 1)
+    yaml.write_text("".join(lines), encoding="utf-8")
+    warm = _cli_build(dossier_copy, tmp_path / "b.pdf", "--cache", str(store))
+    clean = _cli_build(dossier_copy, tmp_path / "c.pdf", "--no-cache")
+    assert warm == clean != before
+
+
+def test_the_pandoc_key_changes_with_each_input_and_not_with_the_nonce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dossier import cache
+    from dossier.pandoc import bridge_key
+
+    csl = tmp_path / "style.csl"
+    csl.write_bytes(b"<style/>")
+    payload: dict[str, Any] = {
+        "formats": {"block": "markdown"},
+        "fields": [{"key": "f1", "text": "Text [@a].", "mode": "block"}],
+        "references": '[{"id": "a"}]',
+        "bibtex": ["@book{b, title={B}}"],
+        "bibtex_lang": "en",
+        "csl": str(csl),
+        "lang": "en-US",
+        "punctuation_in_quote": True,
+        "nonce": "1234",
+        "max_depth": 150,
+    }
+    base = bridge_key(payload, csl, "pandoc 3.1")
+    assert bridge_key({**payload, "nonce": "5678"}, csl, "pandoc 3.1") == base
+    other = tmp_path / "elsewhere.csl"
+    other.write_bytes(b"<style/>")
+    assert bridge_key({**payload, "csl": str(other)}, other, "pandoc 3.1") == base  # the style's bytes, not its path
+    changed = [
+        {**payload, "fields": [{"key": "f1", "text": "Text [@a]!", "mode": "block"}]},
+        {**payload, "fields": [{"key": "f1", "text": "Text [@a].", "mode": "inline"}]},
+        {**payload, "references": '[{"id": "a", "title": "T"}]'},
+        {**payload, "bibtex": ["@book{b, title={C}}"]},
+        {**payload, "bibtex_lang": "de"},
+        {**payload, "lang": "en-GB"},
+        {**payload, "max_depth": 100},
+    ]
+    keys = {bridge_key(p, csl, "pandoc 3.1") for p in changed}
+    assert len(keys) == len(changed) and base not in keys
+    assert bridge_key(payload, csl, "pandoc 3.2") != base
+    csl.write_bytes(b"<style class='note'/>")
+    assert bridge_key(payload, csl, "pandoc 3.1") != base
+    csl.write_bytes(b"<style/>")
+    assert bridge_key(payload, csl, "pandoc 3.1") == base
+    from dossier import pandoc
+
+    monkeypatch.setattr(cache, "versions", lambda: "dossier=0;weasyprint=0")
+    assert bridge_key(payload, csl, "pandoc 3.1") != base
+    monkeypatch.undo()
+    bridge = tmp_path / "bridge.lua"
+    bridge.write_bytes(pandoc.BRIDGE.read_bytes() + b"\n-- edited\n")
+    monkeypatch.setattr(pandoc, "BRIDGE", bridge)
+    assert bridge_key(payload, csl, "pandoc 3.1") != base
