@@ -122,13 +122,30 @@ def _no_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sandbox, "run_command", refuse)
 
 
-def test_a_warm_build_reads_pandoc_from_the_cache_to_the_same_bytes(tmp_path: Path, example_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_warm_build_reads_pandoc_and_fonts_from_the_cache_to_the_same_bytes(
+    tmp_path: Path, example_pdf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = tmp_path / "cache"
     _cli_build(ROOT / "content", tmp_path / "cold.pdf", "--cache", str(store))
     assert list((store / "pandoc").rglob("*"))
+    assert list((store / "font").rglob("*"))
     _no_bridge(monkeypatch)
+    from dossier import pdffonts
+
+    def no_subsetting(data: bytes, cids: set[int]) -> Any:
+        raise AssertionError("a font was subset although the subset was in the cache")
+
+    monkeypatch.setattr(pdffonts, "_cff_subset", no_subsetting)
     warm = _cli_build(ROOT / "content", tmp_path / "warm.pdf", "--cache", str(store))
     assert warm == example_pdf.read_bytes()  # the fixture: a build with no store at all
+
+
+def test_the_font_key_changes_with_the_font_and_the_glyphs() -> None:
+    from dossier.pdffonts import subset_key
+
+    base = subset_key(b"font", {1, 2})
+    assert subset_key(b"font", {2, 1}) == base
+    assert len({base, subset_key(b"font", {1, 3}), subset_key(b"font", {1}), subset_key(b"font2", {1, 2})}) == 4
 
 
 def test_no_cache_keeps_nothing_and_the_default_is_dossier_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dossier_copy: Path) -> None:

@@ -137,7 +137,7 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
         attachments = archive.collect(sources, profile, epoch, fonts)
     stage("finishing the PDF")
     meta, targets = described(p.dossier, p.formatted, p.theme_dirs)
-    return finish(pdf, Job(profile, epoch, root, tuple(p.theme_dirs), meta, targets, attachments)), p.report
+    return finish(pdf, Job(profile, epoch, root, tuple(p.theme_dirs), meta, targets, attachments), store), p.report
 
 
 def check(root: Path, limits: Limits | None = None, profile: Profile | None = None, *, store: cache.Store | None = None) -> Report:
