@@ -105,9 +105,10 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str, 
     digest = None
     if store is not None and store.root is not None:
         try:
-            digest = bridge_key(request, csl, pandoc_version(store))
+            version = pandoc_version(store)
         except FileNotFoundError:
-            digest = None  # no pandoc: the run below says so
+            version = ""  # no pandoc: the run below says so
+        digest = bridge_key(request, csl, version) if version else None  # an unknown pandoc: no cache
         if digest is not None and (kept := store.get("pandoc", digest)) is not None:
             try:
                 cached: dict[str, Any] = json.loads(kept)
