@@ -5,11 +5,14 @@ and the `layout` and `pandoc` markers, put on every test that lays out a PDF or 
 from __future__ import annotations
 
 import ast
+import atexit
 import inspect
 import io
+import os
 import re
 import shutil
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable
 from contextlib import redirect_stderr
@@ -22,6 +25,12 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The whole run (each xdist worker) keeps its cache in a fresh folder, removed at the end:
+# no test writes ~/.cache, and no run sees what an earlier one kept.
+CACHE = Path(tempfile.mkdtemp(prefix="dossier-test-cache-"))
+os.environ["DOSSIER_CACHE"] = str(CACHE)
+atexit.register(shutil.rmtree, CACHE, True)
 
 
 @pytest.fixture(autouse=True)

@@ -166,3 +166,61 @@ def test_editing_rdf_edits_the_packet_of_one_document_only() -> None:
     weasy.editing_rdf(edited, lambda rdf, ns: rdf.set("marked", ns["pdfuaid"]))
     assert b"marked=" in edited.generate_rdf_metadata("a", 3, "U")
     assert b"marked=" not in plain.generate_rdf_metadata("a", 3, "U")
+
+
+def test_the_counter_lookups_and_the_page_maker_loop_have_the_shape_settled_counters_uses() -> None:
+    collector = _attribute("weasyprint.css.targets:TargetCollector")
+    name = "weasyprint.css.targets.TargetCollector"
+    _require(
+        _parameters(collector.collect_missing_counters)[1:]
+        == ["parent_box", "css_token", "parse_again_function", "missing_counters", "missing_target_counters"],
+        f"{name}.collect_missing_counters",
+        "(parent_box, css_token, parse_again_function, missing_counters, missing_target_counters)",
+    )
+    _require(
+        _parameters(collector.cache_target_page_counters)[1:] == ["anchor_name", "page_counter_values", "page_maker_index", "page_maker"],
+        f"{name}.cache_target_page_counters",
+        "(anchor_name, page_counter_values, page_maker_index, page_maker)",
+    )
+    instance = collector()
+    for attribute in ("collecting", "target_lookup_items", "counter_lookup_items"):
+        _require(hasattr(instance, attribute), f"{name}.{attribute}", "an attribute")
+    item = _attribute("weasyprint.css.targets:TargetLookupItem")()
+    for attribute in ("state", "target_box", "page_maker_index", "cached_page_counter_values"):
+        _require(hasattr(item, attribute), f"TargetLookupItem.{attribute}", "an attribute")
+    lookup = _attribute("weasyprint.css.targets:CounterLookupItem")(None, [], {})
+    for attribute in ("parse_again", "missing_counters", "missing_target_counters", "page_maker_index", "pending", "cached_page_counter_values"):
+        _require(hasattr(lookup, attribute), f"CounterLookupItem.{attribute}", "an attribute")
+    _require(
+        _attribute("weasyprint.css.targets:anchor_name_from_token")(("string", "#x")) == "x",
+        "weasyprint.css.targets.anchor_name_from_token",
+        "the anchor's name from a ('string', '#name') token",
+    )
+    _require(_attribute("weasyprint.urls:get_url_tuple")("#x", None) == ("internal", "x"), "weasyprint.urls.get_url_tuple", "('internal', name)")
+    remake = _attribute("weasyprint.layout.page:remake_page")
+    _require(
+        _parameters(remake) == ["index", "context", "root_box", "html"], "weasyprint.layout.page.remake_page", "(index, context, root_box, html)"
+    )
+    loop = _attribute("weasyprint.layout.page:make_all_pages")
+    _require("remake_page" in loop.__code__.co_names, "weasyprint.layout.page.make_all_pages", "a loop calling remake_page through its module")
+
+
+def test_settled_counters_lays_out_less_and_prints_the_same() -> None:
+    html = (
+        "<style>@page { size: 100mm 60mm } a::after { content: ' p. ' target-counter(attr(href), page) }"
+        " h2 { break-before: page }</style>"
+        + "".join(f"<p><a href='#s{i}'>to {i}</a></p>" for i in range(12))
+        + "".join(f"<h2 id='s{i}'>Section {i}</h2><p>{'Text. ' * 40 * (i % 3 + 1)}</p>" for i in range(12))
+    )
+    plain: list[int] = []
+    settled: list[int] = []
+    with weasy.counting_layouts(plain.append):
+        before = weasyprint.HTML(string=html).render()
+    with weasy.counting_layouts(settled.append), weasy.settled_counters():
+        after = weasyprint.HTML(string=html).render()
+    assert 0 < len(settled) < len(plain)
+    assert [p.anchors.keys() for p in before.pages] == [p.anchors.keys() for p in after.pages]
+    assert before.write_pdf() == after.write_pdf()
+    from weasyprint.css.targets import TargetCollector
+
+    assert TargetCollector.cache_target_page_counters.__module__.startswith("weasyprint")  # restored

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, bibliography, cite, citecheck, discover, dossierfile, fields, fonts, model, render, richtext, theme
+from . import archive, bibliography, cache, cite, citecheck, discover, dossierfile, fields, fonts, model, render, richtext, theme
 from .describe import described
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
@@ -30,9 +30,10 @@ class Prepared:
     csl: Path | None = None  # the citation style used
 
 
-def prepare(root: Path, profile: Profile | None = None) -> Prepared:
+def prepare(root: Path, profile: Profile | None = None, store: cache.Store | None = None) -> Prepared:
     """Load, check and format a dossier for a profile (its templates decide the print order, so
-    the citations' order); raise DossierError with every error found."""
+    the citations' order); raise DossierError with every error found. `store` keeps pandoc's
+    output for the next build."""
     report = Report()
     stage("reading the dossier")
     docs = discover.read_files(root, report)
@@ -62,7 +63,7 @@ def prepare(root: Path, profile: Profile | None = None) -> Prepared:
     with templates_ceiling(run_limits(), Location(f"{display(root)}/dossier.yaml", 1, 1)):
         printed = render.print_order(d, dirs, report, profile or Profile())
     try:
-        formatted = richtext.format_dossier(d, entries, csl, report, cover, printed)
+        formatted = richtext.format_dossier(d, entries, csl, report, cover, printed, store)
     except DossierError:
         report.check()  # a mistake found earlier (a broken entry, say) explains the failure: report that
         raise
@@ -76,9 +77,10 @@ def render_prepared(p: Prepared, profile: Profile | None = None) -> tuple[str, s
     return render.render_html(p.dossier, p.formatted, p.theme_dirs, None, profile or Profile())
 
 
-def build(root: Path, output: Path, limits: Limits | None = None, profile: Profile | None = None) -> Report:
+def build(root: Path, output: Path, limits: Limits | None = None, profile: Profile | None = None, *, store: cache.Store | None = None) -> Report:
     """Build the PDF of a dossier in a profile (standard, print, email, archive); on any error
-    the previous PDF is left untouched."""
+    the previous PDF is left untouched. With `store` (see cache.py), work an earlier build did
+    with the same inputs is reused, to the same bytes, and the store is pruned after a build."""
     from .output import check_target, write_atomic
 
     # Before minutes of work, not after; never onto an input (the dossier's own dossier.yaml, say).
@@ -88,8 +90,10 @@ def build(root: Path, output: Path, limits: Limits | None = None, profile: Profi
     # Every stage runs in the limited child: reading a huge file or a slow check is bounded
     # as typesetting is. The parent only waits and writes the file.
     profile = profile or Profile()
-    pdf, report = run_limited(lambda: _build_in_child(root, limits, where, profile), limits, where, "reading the dossier")
+    pdf, report = run_limited(lambda: _build_in_child(root, limits, where, profile, store), limits, where, "reading the dossier")
     write_atomic(output, pdf)
+    if store is not None:
+        store.prune()
     assert isinstance(report, Report)
     if profile.name == "email" and len(pdf) > profile.max_size:
         report.warning(
@@ -101,11 +105,11 @@ def build(root: Path, output: Path, limits: Limits | None = None, profile: Profi
     return report
 
 
-def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profile) -> tuple[bytes, Report]:
+def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profile, store: cache.Store | None) -> tuple[bytes, Report]:
     from .finish import Job, finish
     from .typeset import typeset
 
-    p = prepare(root, profile)
+    p = prepare(root, profile, store)
     epoch = source_epoch(root, p.dossier.edition)
     second_pass = None
     if p.dossier.backrefs and "bibliography" in p.dossier.sections and p.formatted.citations:
@@ -133,22 +137,22 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
         attachments = archive.collect(sources, profile, epoch, fonts)
     stage("finishing the PDF")
     meta, targets = described(p.dossier, p.formatted, p.theme_dirs)
-    return finish(pdf, Job(profile, epoch, root, tuple(p.theme_dirs), meta, targets, attachments)), p.report
+    return finish(pdf, Job(profile, epoch, root, tuple(p.theme_dirs), meta, targets, attachments), store), p.report
 
 
-def check(root: Path, limits: Limits | None = None, profile: Profile | None = None) -> Report:
+def check(root: Path, limits: Limits | None = None, profile: Profile | None = None, *, store: cache.Store | None = None) -> Report:
     """Everything but typesetting: every content and template error, no PDF; and the
     citation report: entries cited nowhere, entries lacking what their type needs."""
     limits = limits or Limits()
     where = Location(f"{display(root)}/dossier.yaml", 1, 1)
     profile = profile or Profile()
-    report = run_limited(lambda: _check_in_child(root, limits, where, profile), limits, where, "reading the dossier")
+    report = run_limited(lambda: _check_in_child(root, limits, where, profile, store), limits, where, "reading the dossier")
     assert isinstance(report, Report)
     return report
 
 
-def _check_in_child(root: Path, limits: Limits, where: Location, profile: Profile) -> Report:
-    p = prepare(root, profile)
+def _check_in_child(root: Path, limits: Limits, where: Location, profile: Profile, store: cache.Store | None) -> Report:
+    p = prepare(root, profile, store)
     stage("rendering the templates")
     with templates_ceiling(limits, where):
         render_prepared(p, profile)

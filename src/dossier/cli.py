@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import profiles
+from . import cache, profiles
 from .characters import printable
 from .errors import DossierError, Problem, bounded, display
 
@@ -143,7 +143,22 @@ def _parser() -> argparse.ArgumentParser:
             metavar="MIB",
             help="stop rendering and typesetting above this much memory (default: 4096)",
         )
+        kept = p.add_mutually_exclusive_group()
+        kept.add_argument(
+            "--cache",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="keep reusable work (pandoc's output) here (default: $DOSSIER_CACHE, else $XDG_CACHE_HOME/dossier or ~/.cache/dossier)",
+        )
+        kept.add_argument("--no-cache", action="store_true", help="reuse nothing and keep nothing (as DOSSIER_CACHE=off)")
     return parser
+
+
+def _store(args: argparse.Namespace) -> cache.Store | None:
+    """The cache `--cache`/`--no-cache` name, or the default one; None for none."""
+    root = None if args.no_cache else args.cache or cache.default_root()
+    return None if root is None else cache.Store(root)
 
 
 def _print(problems: list[Problem]) -> None:
@@ -165,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                 _parser().error("--bleed and --marks are options of --profile print")
             profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
             output = args.output or profile.default_output()
-            report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile)
+            report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile, store=_store(args))
             _print(report.warnings)
             _say(f"wrote {display(output)} ({_figures(output)})")
         elif args.command == "extract":
@@ -184,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             _say(f"{display(args.archive)}: {count} file(s) match the manifest")
         else:
-            report = build.check(args.dossier, Limits(args.timeout, args.memory), profiles.Profile(args.profile))
+            report = build.check(args.dossier, Limits(args.timeout, args.memory), profiles.Profile(args.profile), store=_store(args))
             _print(report.warnings)
             _say(f"{display(args.dossier)}: no errors, {len(report.warnings)} warning(s)")
         return 0

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive import Attachment, attach
+from .cache import Store
 from .profiles import Profile
 
 
@@ -45,8 +46,9 @@ class Job:
     attachments: tuple[Attachment, ...] = ()  # archive: the files to embed (archive.collect)
 
 
-def finish(pdf: bytes, job: Job) -> bytes:
-    """Run the profile's passes on the PDF and write it deterministically."""
+def finish(pdf: bytes, job: Job, store: Store | None = None) -> bytes:
+    """Run the profile's passes on the PDF and write it deterministically; `store` keeps the
+    font subsets for the next build (pdffonts.py)."""
     import pikepdf
 
     from . import pdffonts, pdfslim
@@ -55,7 +57,7 @@ def finish(pdf: bytes, job: Job) -> bytes:
     email = job.profile.name == "email"
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         tag(doc, job.meta, job.epoch, dict(job.targets))  # accessible tags and XMP (pdftags.py)
-        pdffonts.resubset(doc)  # every profile: fonts cut down to the glyphs shown
+        pdffonts.resubset(doc, store)  # every profile: fonts cut down to the glyphs shown
         if email:
             pdfslim.slim(doc)  # the same pages in fewer bytes
         if job.attachments:

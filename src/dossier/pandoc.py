@@ -4,6 +4,10 @@
 fields (pandoc citation syntax, inline footnotes, `lang` spans) and its citeproc formats every
 citation and the bibliography with the dossier's CSL style. This module builds the bridge's
 JSON payload, runs pandoc under the build's ceilings and returns pandoc's JSON AST.
+
+With a `cache.Store`, pandoc's output is kept under the kind "pandoc", keyed by everything it
+depends on (`bridge_key`), and a build whose fields, bibliography, style and language are
+unchanged reads it back instead of running pandoc: the same bytes pandoc would write.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from . import sandbox
+from . import cache, sandbox
 from .cite import Entry
 from .errors import DossierError, Location, display
 from .fields import Field
@@ -43,23 +47,76 @@ def pandoc_path() -> str:
     return str(bundled) if bundled.is_file() else str(pypandoc.get_pandoc_path())
 
 
-def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) -> dict[str, Any]:
-    """One pandoc call for the whole dossier; returns pandoc's JSON AST."""
-    payload = json.dumps(
-        {
-            "formats": FORMATS,
-            "fields": [{"key": f.key, "text": f.text, "mode": f.mode} for f in fields],
-            "references": json.dumps([e.csl for e in entries if e.bibtex is None], ensure_ascii=False),
-            "bibtex": list(dict.fromkeys(e.bibtex for e in entries if e.bibtex is not None)),
-            "bibtex_lang": lang,
-            "csl": str(csl),
-            "lang": _csl_lang(lang),
-            "punctuation_in_quote": _csl_lang(lang) == "en-US",
-            "nonce": secrets.token_hex(8),
-            "max_depth": JSON_DEPTH,
-        },
-        ensure_ascii=False,
-    ).encode("utf-8", "replace")  # a lone surrogate (YAML "\udfff") is reported by the glyph check
+def pandoc_version(store: cache.Store | None = None) -> str:
+    """The first line of `pandoc --version`: part of every key of pandoc's output. Kept in the
+    store under the binary's path, size and modification time, so it is asked once per pandoc."""
+    path = pandoc_path()
+    try:
+        st = os.stat(path)
+        binary = f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
+    except OSError:
+        binary = path
+    digest = cache.key("pandoc --version", binary)
+    if store is not None and (kept := store.get("pandoc", digest)) is not None:
+        return kept.decode("utf-8", "replace")
+    proc = sandbox.run_command([path, "--version"], b"", "asking pandoc its version")
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    version = lines[0] if proc.returncode == 0 and lines else ""
+    if store is not None and version:
+        store.put("pandoc", digest, version.encode("utf-8"))
+    return version
+
+
+def bridge_key(payload: dict[str, Any], csl: Path, version: str) -> str:
+    """The key of pandoc's output for a payload: the payload itself (every field's text and
+    mode, the CSL-JSON entries and BibTeX texts of the bibliography, the language), without the
+    nonce the bridge only uses to split fields (it never reaches the output) and with the CSL
+    style's bytes for its path; the bridge's Lua source; `pandoc --version`; `cache.versions()`."""
+    stable = {k: v for k, v in payload.items() if k not in ("nonce", "csl")}
+    try:
+        style = csl.read_bytes()
+    except OSError:
+        style = b""  # pandoc reports the missing style: such a run is never kept
+    return cache.key(
+        "pandoc lua bridge",
+        json.dumps(stable, ensure_ascii=False, sort_keys=True).encode("utf-8", "replace"),  # as sent
+        style,
+        BRIDGE.read_bytes(),
+        version,
+        cache.versions(),
+    )
+
+
+def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str, store: cache.Store | None = None) -> dict[str, Any]:
+    """One pandoc call for the whole dossier; returns pandoc's JSON AST (from `store` when an
+    earlier run had the same inputs)."""
+    request: dict[str, Any] = {
+        "formats": FORMATS,
+        "fields": [{"key": f.key, "text": f.text, "mode": f.mode} for f in fields],
+        "references": json.dumps([e.csl for e in entries if e.bibtex is None], ensure_ascii=False),
+        "bibtex": list(dict.fromkeys(e.bibtex for e in entries if e.bibtex is not None)),
+        "bibtex_lang": lang,
+        "csl": str(csl),
+        "lang": _csl_lang(lang),
+        "punctuation_in_quote": _csl_lang(lang) == "en-US",
+        "nonce": secrets.token_hex(8),
+        "max_depth": JSON_DEPTH,
+    }
+    digest = None
+    if store is not None and store.root is not None:
+        try:
+            version = pandoc_version(store)
+        except FileNotFoundError:
+            version = ""  # no pandoc: the run below says so
+        digest = bridge_key(request, csl, version) if version else None  # an unknown pandoc: no cache
+        if digest is not None and (kept := store.get("pandoc", digest)) is not None:
+            try:
+                cached: dict[str, Any] = json.loads(kept)
+                return cached
+            except ValueError:
+                pass  # a damaged entry is a miss
+    # a lone surrogate (YAML "\udfff") is reported by the glyph check
+    payload = json.dumps(request, ensure_ascii=False).encode("utf-8", "replace")
     try:
         # Under the build's ceilings: nested or cyclic input can make pandoc huge or slow.
         proc = sandbox.run_command(
@@ -76,6 +133,8 @@ def run_pandoc(fields: list[Field], entries: list[Entry], csl: Path, lang: str) 
         message = " ".join(" ".join(lines).split())[:300]  # one line: no Lua traceback, no wall of text
         raise DossierError.at(Location(display(csl), 1, 1), f"citation processing failed: {message}")
     result: dict[str, Any] = json.loads(proc.stdout)
+    if store is not None and digest is not None:
+        store.put("pandoc", digest, proc.stdout)
     return result
 
 

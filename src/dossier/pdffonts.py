@@ -25,16 +25,23 @@ Widths (/W), ToUnicode and the content streams stay as they are. Whatever the pa
 cannot account for (a font reached from a place it does not read, text shown with no
 font set, a font set through an ExtGState) leaves that font, or every font, untouched.
 The output is deterministic: no timestamp is written (the CFF table has none).
+
+Subsetting the two CJK faces is most of this pass's time; with a `cache.Store` each result
+is kept under the kind "font", keyed by the font program WeasyPrint wrote, the CIDs shown
+and the versions of fontTools and dossier (`subset_key`), and read back on the next build.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pikepdf
+
+from . import cache
 
 _CID_NAME = re.compile(r"cid(\d+)")
 SHOW = {"Tj", "TJ", "'", '"'}  # the operators that show text (pdfcodes.py reads them too)
@@ -165,6 +172,37 @@ def _cff_subset(data: bytes, cids: set[int]) -> tuple[bytes, set[int]] | None:
     return out.getvalue(), kept | {0}
 
 
+def subset_key(data: bytes, cids: set[int]) -> str:
+    """The key of `_cff_subset(data, cids)`'s result: the font program, the CIDs, and the
+    versions of fontTools (the subsetter) and of dossier and its libraries."""
+    from importlib.metadata import version
+
+    return cache.key("cff subset", data, json.dumps(sorted(cids)), f"fonttools={version('fonttools')}", cache.versions())
+
+
+def _cached_subset(data: bytes, cids: set[int], store: cache.Store | None) -> tuple[bytes, set[int]] | None:
+    """`_cff_subset`, read from `store` when it was made before. An entry is the CIDs kept as a
+    JSON line, then the program; "null" for a font that is not a CID-keyed CFF."""
+    if store is None or store.root is None:
+        return _cff_subset(data, cids)
+    digest = subset_key(data, cids)
+    kept = store.get("font", digest)
+    if kept is not None:
+        header, _, program = kept.partition(b"\n")
+        try:
+            present = json.loads(header)
+        except ValueError:
+            present = False  # a damaged entry is a miss
+        if present is None:
+            return None
+        if isinstance(present, list) and program:
+            return program, {int(c) for c in present}
+    subset = _cff_subset(data, cids)
+    entry = b"null\n" if subset is None else json.dumps(sorted(subset[1])).encode() + b"\n" + subset[0]
+    store.put("font", digest, entry)
+    return subset
+
+
 def _cid_set(cids: set[int]) -> bytes:
     """A /CIDSet stream's bits: one per CID, most significant first (PDF 32000-1, 9.8.3.1)."""
     bits = bytearray((max(cids) // 8) + 1)
@@ -173,9 +211,10 @@ def _cid_set(cids: set[int]) -> bytes:
     return bytes(bits)
 
 
-def resubset(doc: pikepdf.Pdf) -> dict[str, tuple[int, int]]:
+def resubset(doc: pikepdf.Pdf, store: cache.Store | None = None) -> dict[str, tuple[int, int]]:
     """Shrink every CID-keyed CFF font program to the glyphs shown; returns, per font name,
-    the program's decoded size before and after (for the build's figures and the tests)."""
+    the program's decoded size before and after (for the build's figures and the tests).
+    With `store`, a font subset the same way before is read from it."""
     usage = Usage()
     try:
         for page in doc.pages:
@@ -211,7 +250,7 @@ def resubset(doc: pikepdf.Pdf) -> dict[str, tuple[int, int]]:
         if key in blocked or not cids:
             continue  # a font shown nowhere WeasyPrint would not have embedded: leave it
         before = program.read_bytes()
-        subset = _cff_subset(before, cids)
+        subset = _cached_subset(before, cids, store)
         if subset is None or len(subset[0]) >= len(before):
             continue
         after, present = subset

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from .cache import Store
 from .cite import Entry
 from .content_policy import TOO_DEEP, Policy, TooDeep
 from .errors import Report
@@ -36,10 +37,17 @@ def bibliography_unreadable(report: Report) -> bool:
 
 
 def format_dossier(
-    d: Dossier, entries: list[Entry], csl: Path, report: Report, cover: Coverage | None = None, printed: Sequence[str] = ()
+    d: Dossier,
+    entries: list[Entry],
+    csl: Path,
+    report: Report,
+    cover: Coverage | None = None,
+    printed: Sequence[str] = (),
+    store: Store | None = None,
 ) -> Formatted:
     """Parse, cite and render every field, in the order of `printed`, the keys the templates
-    print (`render.print_order`), then the fields they do not print; report every content error found."""
+    print (`render.print_order`), then the fields they do not print; report every content error found.
+    With `store`, pandoc's output for the same inputs is read from it (see pandoc.py)."""
     fields = in_print_order(model_fields(d), printed)
     dropped = [f for f in fields if f.mode != "cite" and not check_field(f.origin, report)]
     for f in dropped:  # unclosed or too deeply nested: not sent to pandoc (which could take minutes)
@@ -48,7 +56,7 @@ def format_dossier(
     known = None if bibliography_unreadable(report) else {e.id for e in entries}
     ids = None if report.unreadable & ID_FILES else set(d.ids) | set(SECTIONS)
     left_out = _printed_ids(d)
-    ast = run_pandoc(fields, entries, csl, d.language)
+    ast = run_pandoc(fields, entries, csl, d.language, store)
     divs = {b["c"][0][0]: b["c"][1] for b in ast["blocks"] if b["t"] == "Div"}
     too_deep = {b["c"][0][0] for b in ast["blocks"] if b["t"] == "Div" and "too-deep" in b["c"][0][1]}
     out = Formatted()

@@ -163,7 +163,8 @@ def typeset(
 
         def lay_out(html: str, css: str) -> Any:
             stylesheet = CSS(string=css, base_url=base, url_fetcher=fetcher)
-            return HTML(string=html, base_url=base, url_fetcher=fetcher).render(stylesheets=[stylesheet], **render_options)
+            with weasy.settled_counters():  # a page is laid out again only when a number it prints changed
+                return HTML(string=html, base_url=base, url_fetcher=fetcher).render(stylesheets=[stylesheet], **render_options)
 
         document = lay_out(html, css)
         split: set[str] = set()
