@@ -20,12 +20,18 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from dossier import theme
+from dossier import build, theme
 from dossier.cli import main
 from dossier.watch import ignored, watched
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT = 240.0  # seconds: a build on a busy machine, never a measure of speed
+
+
+@pytest.fixture(autouse=True)
+def _no_home_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Builds in this process (a clean build to compare with, main()) keep nothing in ~/.cache."""
+    monkeypatch.setenv("DOSSIER_CACHE", str(tmp_path / "cache"))
 
 
 class Watcher:
@@ -107,7 +113,8 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_edit_error_fix_and_ctrl_c(started: tuple[Watcher, Path, Path]) -> None:
+@pytest.mark.layout  # the watcher's builds (conftest sees no build call in a subprocess's argv)
+def test_edit_error_fix_and_ctrl_c(started: tuple[Watcher, Path, Path], tmp_path: Path) -> None:
     w, folder, output = started
     first = w.lines[-2]
     assert first.startswith(f"wrote {output}: ") and first.endswith(" s")
@@ -128,12 +135,16 @@ def test_edit_error_fix_and_ctrl_c(started: tuple[Watcher, Path, Path]) -> None:
     _edit(folder / "dossier.yaml", "title: [The Svalbard", "title: The Svalbard")
     w.expect("rebuilt ")
     assert "Blubberwal" in _text(output)
+    clean = tmp_path / "clean.pdf"
+    build.build(folder, clean)  # warm and rebuilt gives the bytes of a clean build
+    assert output.read_bytes() == clean.read_bytes()
 
     status, printed = w.interrupt()
     assert status == 0
     assert "Traceback" not in printed and "KeyboardInterrupt" not in printed
 
 
+@pytest.mark.layout  # the watcher's builds (conftest sees no build call in a subprocess's argv)
 def test_theme_edits_rebuild_and_the_output_does_not(started: tuple[Watcher, Path, Path]) -> None:
     w, folder, output = started
     # Writes to the output, its temporary files and a build/ folder: no reason to rebuild.
@@ -154,6 +165,7 @@ def test_theme_edits_rebuild_and_the_output_does_not(started: tuple[Watcher, Pat
     assert len([line for line in w.lines if line.startswith("rebuilt ")]) == 2, w.lines
 
 
+@pytest.mark.layout  # the watcher's builds (conftest sees no build call in a subprocess's argv)
 def test_a_change_during_a_rebuild_is_built_too(started: tuple[Watcher, Path, Path]) -> None:
     w, folder, output = started
     _edit(folder / "dossier.yaml", "Sovereignty with equal rights", "Sovereignty of the Blubberwal")

@@ -17,6 +17,7 @@ rebuild, nor are editors' swap and backup files or Python's caches.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import inspect
 import pkgutil
@@ -83,6 +84,9 @@ def warm(root: Path) -> None:
         fonts.coverage(declared.fonts, declared.file)
     except (DossierError, OSError):
         pass
+    # What is loaded now is never collected: each build's child then leaves these pages shared
+    # with this process rather than touching (and so copying) them in its collections.
+    gc.freeze()
 
 
 def watched(root: Path) -> list[Path]:
