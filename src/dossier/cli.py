@@ -1,5 +1,5 @@
-"""Command line: `dossier build`, `dossier check`, `dossier extract`, `dossier verify`; a thin
-front over build.py and unarchive.py.
+"""Command line: `dossier build`, `dossier check`, `dossier watch`, `dossier extract`, `dossier verify`;
+a thin front over build.py, watch.py and unarchive.py.
 
 Problems print one per line as `FILE:LINE:COL: message` on standard error,
 then a count; the exit status is 1 if the build failed, 0 otherwise. A
@@ -72,37 +72,47 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="check the dossier and write its PDF", description="Check a dossier and write its PDF.")
-    b.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
-    b.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=None,
-        help="PDF to write (default: build/briefing.pdf, or build/briefing-PROFILE.pdf for another profile)",
+    w = sub.add_parser(
+        "watch",
+        help="build the PDF, then rebuild it on every change",
+        description="Build a dossier's PDF, then rebuild it on every change to its content, assets or templates (or the theme's), until Ctrl-C.",
     )
-    b.add_argument(
-        "--profile",
-        choices=profiles.NAMES,
-        default="standard",
-        help="what the PDF is for: standard, print (duplex, bleed, printed URLs), email (smallest file), "
-        "archive (PDF/A-3 with its sources inside); default: standard",
+    for p in (b, w):
+        p.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
+        p.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            default=None,
+            help="PDF to write (default: build/briefing.pdf, or build/briefing-PROFILE.pdf for another profile)",
+        )
+        p.add_argument(
+            "--profile",
+            choices=profiles.NAMES,
+            default="standard",
+            help="what the PDF is for: standard, print (duplex, bleed, printed URLs), email (smallest file), "
+            "archive (PDF/A-3 with its sources inside); default: standard",
+        )
+        p.add_argument(
+            "--bleed",
+            type=_length,
+            default=0.0,
+            metavar="LENGTH",
+            help="print: paper beyond the trim on each side, such as 3mm (TrimBox and BleedBox in the PDF)",
+        )
+        p.add_argument("--marks", action="store_true", help="print: crop marks in the bleed area")
+        p.add_argument(
+            "--max-size",
+            type=_size,
+            default=profiles.DEFAULT_MAX_SIZE,
+            metavar="SIZE",
+            help="email: warn when the PDF is larger than this (default: 2MB)",
+        )
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
+    w.add_argument(
+        "--cache", type=Path, default=None, metavar="DIR", help="keep reusable build work in DIR (default: $DOSSIER_CACHE or ~/.cache/dossier)"
     )
-    b.add_argument(
-        "--bleed",
-        type=_length,
-        default=0.0,
-        metavar="LENGTH",
-        help="print: paper beyond the trim on each side, such as 3mm (TrimBox and BleedBox in the PDF)",
-    )
-    b.add_argument("--marks", action="store_true", help="print: crop marks in the bleed area")
-    b.add_argument(
-        "--max-size",
-        type=_size,
-        default=profiles.DEFAULT_MAX_SIZE,
-        metavar="SIZE",
-        help="email: warn when the PDF is larger than this (default: 2MB)",
-    )
-    b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
+    w.add_argument("--no-cache", action="store_true", help="reuse nothing: every rebuild does all its work")
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
     c.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
@@ -128,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("archive", type=Path, help="PDF built with --profile archive")
     for p in (x, v):
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
-    for p in (b, c):
+    for p in (b, c, w):
         p.add_argument(
             "--timeout",
             type=_positive,
@@ -183,6 +193,16 @@ def main(argv: list[str] | None = None) -> int:
             report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile, store=_store(args))
             _print(report.warnings)
             _say(f"wrote {display(output)} ({_figures(output)})")
+        elif args.command == "watch":
+            from . import cache, watch
+
+            if args.profile != "print" and (args.bleed or args.marks):
+                _parser().error("--bleed and --marks are options of --profile print")
+            profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
+            store = cache.Store(None if args.no_cache else args.cache or cache.default_root())
+            return watch.watch(
+                args.dossier, args.output or profile.default_output(), Limits(args.timeout, args.memory), profile, store, _say, args.debug
+            )
         elif args.command == "extract":
             from . import unarchive
 
