@@ -109,10 +109,6 @@ def _parser() -> argparse.ArgumentParser:
             help="email: warn when the PDF is larger than this (default: 2MB)",
         )
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
-    w.add_argument(
-        "--cache", type=Path, default=None, metavar="DIR", help="keep reusable build work in DIR (default: $DOSSIER_CACHE or ~/.cache/dossier)"
-    )
-    w.add_argument("--no-cache", action="store_true", help="reuse nothing: every rebuild does all its work")
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
     c.add_argument("dossier", nargs="?", default="content", type=Path, help="dossier folder (default: content)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
@@ -194,14 +190,13 @@ def main(argv: list[str] | None = None) -> int:
             _print(report.warnings)
             _say(f"wrote {display(output)} ({_figures(output)})")
         elif args.command == "watch":
-            from . import cache, watch
+            from . import watch
 
             if args.profile != "print" and (args.bleed or args.marks):
                 _parser().error("--bleed and --marks are options of --profile print")
             profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
-            store = cache.Store(None if args.no_cache else args.cache or cache.default_root())
             return watch.watch(
-                args.dossier, args.output or profile.default_output(), Limits(args.timeout, args.memory), profile, store, _say, args.debug
+                args.dossier, args.output or profile.default_output(), Limits(args.timeout, args.memory), profile, _store(args), _say, args.debug
             )
         elif args.command == "extract":
             from . import unarchive

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import gc
 import importlib
-import inspect
 import pkgutil
 import re
 import signal
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from . import build, discover, theme
 from .cache import Store
@@ -166,17 +164,12 @@ def _pages(pdf: Path) -> int:
         return len(doc.pages)
 
 
-def _build_kwargs(store: Store | None) -> dict[str, Any]:
-    """`store=` for build.build, where it takes one."""
-    return {"store": store} if store is not None and "store" in inspect.signature(build.build).parameters else {}
-
-
 def build_once(root: Path, output: Path, limits: Limits, profile: Profile, store: Store | None, verb: str, say: Say, debug: bool) -> bool:
     """One build; says what it wrote (`VERB FILE: N pages, SIZE, SECONDS s`) or its errors.
     True when the PDF was written."""
     start = time.monotonic()
     try:
-        report: Report = build.build(root, output, limits, profile, **_build_kwargs(store))
+        report: Report = build.build(root, output, limits, profile, store=store)
     except DossierError as exc:
         for line in error_lines(exc):
             say(line)
