@@ -88,13 +88,13 @@ def contents_numbers(pdf: Path) -> list[tuple[int, str, int, int]]:
 
 
 def test_the_contents_of_a_long_dossier_print_the_pages_their_links_go_to(tmp_path: Path) -> None:
-    # At 10x the example WeasyPrint 70 alone printed 306 of 312 contents numbers one page off:
+    # At 10x the example WeasyPrint 70 alone printed 234 of 240 contents numbers one page off:
     # its layout loop stopped re-making the contents before the numbers had settled.
     subprocess.run([sys.executable, str(ROOT / "scripts" / "synth.py"), str(tmp_path / "d"), "--scale", "10"], check=True, capture_output=True)
     out = tmp_path / "long.pdf"
     build.build(tmp_path / "d", out)
     entries = contents_numbers(out)
-    assert len(entries) > 300
+    assert len(entries) > 200
     wrong = [e for e in entries if e[2] != e[3]]
     assert not wrong, wrong[:5]
 
