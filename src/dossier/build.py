@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, bibliography, cite, citecheck, discover, dossierfile, fields, fonts, model, render, richtext, theme
+from . import archive, bibliography, cache, cite, citecheck, discover, dossierfile, fields, fonts, model, render, richtext, theme
 from .describe import described
 from .errors import DossierError, Location, Report, display
 from .profiles import Profile, human_size
@@ -28,6 +28,7 @@ class Prepared:
     theme_dirs: list[Path]
     report: Report = field(default_factory=Report)
     csl: Path | None = None  # the citation style used
+    parts: bool = False  # theme.yaml's `parts:`: typeset part by part (pager.py)
 
 
 def prepare(root: Path, profile: Profile | None = None) -> Prepared:
@@ -69,16 +70,26 @@ def prepare(root: Path, profile: Profile | None = None) -> Prepared:
     citecheck.check_interpretations_cite(d, formatted.citing, report)
     citecheck.warn_uncited(entries, formatted.cited | set(k.value for k in keys), report)
     report.check()
-    return Prepared(d, entries, formatted, dirs, report, csl)
+    return Prepared(d, entries, formatted, dirs, report, csl, declared.parts)
 
 
 def render_prepared(p: Prepared, profile: Profile | None = None) -> tuple[str, str]:
     return render.render_html(p.dossier, p.formatted, p.theme_dirs, None, profile or Profile())
 
 
-def build(root: Path, output: Path, limits: Limits | None = None, profile: Profile | None = None) -> Report:
+def build(
+    root: Path,
+    output: Path,
+    limits: Limits | None = None,
+    profile: Profile | None = None,
+    *,
+    store: cache.Store | None = None,
+    jobs: int = 1,
+) -> Report:
     """Build the PDF of a dossier in a profile (standard, print, email, archive); on any error
-    the previous PDF is left untouched."""
+    the previous PDF is left untouched. A theme with `parts: true` is typeset part by part in
+    up to `jobs` processes, each part's layout kept in `store` (pager.py); the bytes are the
+    same whatever `jobs` and whatever the store holds."""
     from .output import check_target, write_atomic
 
     # Before minutes of work, not after; never onto an input (the dossier's own dossier.yaml, say).
@@ -88,7 +99,7 @@ def build(root: Path, output: Path, limits: Limits | None = None, profile: Profi
     # Every stage runs in the limited child: reading a huge file or a slow check is bounded
     # as typesetting is. The parent only waits and writes the file.
     profile = profile or Profile()
-    pdf, report = run_limited(lambda: _build_in_child(root, limits, where, profile), limits, where, "reading the dossier")
+    pdf, report = run_limited(lambda: _build_in_child(root, limits, where, profile, store, jobs), limits, where, "reading the dossier")
     write_atomic(output, pdf)
     assert isinstance(report, Report)
     if profile.name == "email" and len(pdf) > profile.max_size:
@@ -101,7 +112,7 @@ def build(root: Path, output: Path, limits: Limits | None = None, profile: Profi
     return report
 
 
-def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profile) -> tuple[bytes, Report]:
+def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profile, store: cache.Store | None, jobs: int) -> tuple[bytes, Report]:
     from .finish import Job, finish
     from .typeset import typeset
 
@@ -124,7 +135,17 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     stage("typesetting")
     fonts: list[dict[str, object]] = []
     inspect = (lambda document: fonts.extend(archive.fonts_used(document))) if profile.name == "archive" else None
-    pdf = typeset(html, css, root, p.theme_dirs, profile, epoch, second_pass, inspect)
+    joined = None
+    if p.parts:
+        from . import pager
+
+        setting = pager.Setting(root, tuple(p.theme_dirs), profile, epoch)
+        drawn = archive.fonts_used if profile.name == "archive" else None
+        joined = pager.typeset_parts(html, css, second_pass, setting, jobs, store, drawn)
+    if joined is not None:
+        pdf, fonts = joined
+    else:
+        pdf = typeset(html, css, root, p.theme_dirs, profile, epoch, second_pass, inspect)
     attachments: tuple[archive.Attachment, ...] = ()
     if profile.name == "archive":
         stage("collecting the sources to attach")

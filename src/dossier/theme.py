@@ -68,9 +68,7 @@ def read_theme(dirs: list[Path]) -> Theme:
             elif key.value == "parts":
                 parts = read_parts(value, src.name)
             else:
-                raise DossierError.at(
-                    load.location(src.name, key), f"unknown key '{key.value}' in theme.yaml, expected fonts, timeline or parts"
-                )
+                raise DossierError.at(load.location(src.name, key), f"unknown key '{key.value}' in theme.yaml, expected fonts, timeline or parts")
     families = tuple(n.value for n in getattr(fonts_node, "value", []) if isinstance(n, yaml.ScalarNode) and n.value)
     if not isinstance(fonts_node, yaml.SequenceNode) or not families:
         raise DossierError.at(load.location(src.name, fonts_node or node or Location(src.name, 1, 1)), "fonts: expected a list of font family names")

@@ -255,7 +255,10 @@ def typeset_part(
     the page of each id in it; with `write`, also its PDF and (`fonts`) the fonts it drew with."""
     with _weasyprint(root, theme_dirs, profile) as lay_out:
         document = _laid_out(lay_out, html, css, None)
-        anchors = weasy.pages_by_anchor(document)
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages, 1):
+            for name in page.anchors:  # an element over several pages is at its first, as target-counter() says
+                anchors.setdefault(name, number)
         if not write:
             return PartLayout(len(document.pages), anchors)
         pdf = _written(document, profile, epoch)
