@@ -58,6 +58,12 @@ def _size(value: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes, expected 1, 2, …")
+    return int(value)
+
+
 def _figures(pdf: Path) -> str:
     """'198 KB, 23 pages': what the file weighs and holds, for the line saying it was written."""
     import pikepdf
@@ -101,6 +107,14 @@ def _parser() -> argparse.ArgumentParser:
         default=profiles.DEFAULT_MAX_SIZE,
         metavar="SIZE",
         help="email: warn when the PDF is larger than this (default: 2MB)",
+    )
+    b.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="typeset a theme's parts (theme.yaml parts: true) in N processes; 1: one after the other "
+        "in this one (default: the number of cores, at most 4)",
     )
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
@@ -165,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
                 _parser().error("--bleed and --marks are options of --profile print")
             profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
             output = args.output or profile.default_output()
-            report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile)
+            from .workers import default_jobs
+
+            jobs = args.jobs or default_jobs()
+            report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile, jobs=jobs)
             _print(report.warnings)
             _say(f"wrote {display(output)} ({_figures(output)})")
         elif args.command == "extract":
