@@ -9,7 +9,8 @@ known is "00", two digits as most are, so filling it in rarely moves a line), to
 counts: only the flow is wanted from it, so it writes no PDF. Every later round lays out and
 writes each part whose input changed (its HTML with the numbers filled in, its stylesheet, its
 first page and parity) and checks the numbers again: usually two rounds in all. With backrefs
-("cited on p. N"), the templates are rendered again with the pages each round gives. A layout
+("cited on p. N"), the templates are rendered again with the pages each round gives, and the
+flow is learnt once more (only the parts whose templates' output changed) before writing. A layout
 that does not settle in MAX_ROUNDS is an error.
 
 A part's layout is found in the store (`cache.Store`, kinds "part" and "part-flow") by a key
@@ -128,11 +129,10 @@ class _Pager:
 
 
 def _layouts(pager: _Pager, split: parts.Split, numbers: parts.Numbers, css: str, write: bool) -> list[PartLayout]:
-    """Every part laid out with the numbers; without `write` (learning the flow only) from page 1
-    with no total, so that the flow is found again whatever the parts before it hold."""
+    """Every part laid out with the numbers; without `write` (learning the flow only) with none
+    known, so that a part whose templates' output is unchanged is not laid out again."""
     if not write:
-        first = parts.guess(split)
-        numbers = parts.Numbers(numbers.pages, first.starts, first.blanks, 0)
+        numbers = parts.guess(split)
     tasks = [Task(*parts.fill(split, i, numbers, css), write=write) for i in range(len(split.parts))]
     return pager.layouts(tasks, numbers.starts)
 
