@@ -280,3 +280,64 @@ def test_not_a_pdf_and_no_parts(tmp_path: Path) -> None:
         join([Part(good), Part(b"%PDF-1.7 broken")])
     with pytest.raises(JoinError, match="no parts"):
         join([])
+
+
+# Fonts ------------------------------------------------------------------------------------------
+
+
+def _faces(pdf: pikepdf.Pdf) -> list[str]:
+    """The BaseFont of every Type0 font the pages use, once per font dictionary."""
+    seen: dict[tuple[int, int], str] = {}
+    for page in pdf.pages:
+        for font in page.obj.Resources.get("/Font", {}).values():
+            if font.get("/Subtype") == "/Type0":
+                seen[font.objgen] = str(font.BaseFont)
+    return sorted(seen.values())
+
+
+def test_one_font_per_face(example: Example, joined: bytes) -> None:
+    with _open(joined) as pdf, _open(example.whole) as whole:
+        faces = _faces(pdf)
+        assert len(faces) == len(set(faces))
+        assert faces == _faces(whole)
+
+
+def test_merged_fonts_draw_every_glyph(example: Example, joined: bytes, tmp_path: Path) -> None:
+    """Each joined page renders (poppler) exactly as the part's own page: no glyph lost or
+    swapped by the merge, in the TrueType and the CJK (CFF) faces alike."""
+    (tmp_path / "joined.pdf").write_bytes(joined)
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", str(tmp_path / "joined.pdf"), str(tmp_path / "j")], check=True)
+    mine = sorted(tmp_path.glob("j-*.pgm"))
+    theirs: list[Path] = []
+    for n, data in enumerate(example.parts):
+        (tmp_path / f"p{n}.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "40", "-gray", str(tmp_path / f"p{n}.pdf"), str(tmp_path / f"p{n}")], check=True)
+        theirs.extend(sorted(tmp_path.glob(f"p{n}-*.pgm")))
+    assert len(mine) == len(theirs)
+    for a, b in zip(mine, theirs, strict=True):
+        assert a.read_bytes() == b.read_bytes(), (a.name, b.name)
+
+
+def test_widths_and_text_maps_of_every_part(example: Example, joined: bytes) -> None:
+    """The merged font keeps, for every glyph a part shows, the part's width and text."""
+    from dossier.fontmerge import cid_widths, to_unicode_map
+
+    def fonts(pdf: pikepdf.Pdf) -> dict[str, tuple[dict[int, float], dict[int, bytes]]]:
+        out = {}
+        for page in pdf.pages:
+            for font in page.obj.Resources.get("/Font", {}).values():
+                out[str(font.BaseFont)] = (cid_widths(font.DescendantFonts[0].W), to_unicode_map(font.ToUnicode.read_bytes()))
+        return out
+
+    with _open(joined) as pdf:
+        merged = fonts(pdf)
+    for data in example.parts:
+        with _open(data) as part:
+            for name, (widths, text) in fonts(part).items():
+                assert widths.items() <= merged[name][0].items()
+                assert text.items() <= merged[name][1].items()
+
+
+def test_size_of_a_whole_build(example: Example, joined: bytes) -> None:
+    """Finished, the joined PDF is no more than 2 % larger than the whole document finished."""
+    assert len(finish(joined, example.job)) <= 1.02 * len(finish(example.whole, example.job))

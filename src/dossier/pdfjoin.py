@@ -86,10 +86,14 @@ def join(parts: Sequence[Part]) -> bytes:
 
 def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: Any) -> Any:
     """A part's object in `out`, through qpdf's copier (each object copied once, its page
-    references mapped to the copied pages); a direct container is made indirect in the part
-    first, a plain value (number, name, string) is a value."""
-    if isinstance(obj, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)):
-        return out.copy_foreign(obj if obj.is_indirect else source.make_indirect(obj))
+    references mapped to the copied pages). A direct array or dictionary stays direct (it is
+    copied by way of an indirect object the output does not keep); a plain value is a value."""
+    if isinstance(obj, pikepdf.Stream) or (isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)) and obj.is_indirect):
+        return out.copy_foreign(obj)
+    if isinstance(obj, pikepdf.Array):
+        return pikepdf.Array(list(out.copy_foreign(source.make_indirect(obj))))
+    if isinstance(obj, pikepdf.Dictionary):
+        return pikepdf.Dictionary(dict(out.copy_foreign(source.make_indirect(obj)).items()))
     return obj
 
 
