@@ -243,7 +243,7 @@ def test_a_folder_name_with_escape_sequences_is_printed_escaped(
     assert "\x1b" not in err and "\x07" not in err
     assert err.splitlines()[-1] == f"{tmp_path}/d\\u001b[2J\\u0007: no errors, 1 warning(s)"
 
-    def built(_root: Path, output: Path, *_args: object) -> Report:  # the success line of build
+    def built(_root: Path, output: Path, *_args: object, **_options: object) -> Report:  # the success line of build
         pdf = pikepdf.new()
         pdf.add_blank_page()
         pdf.save(output)
