@@ -341,3 +341,58 @@ def test_widths_and_text_maps_of_every_part(example: Example, joined: bytes) -> 
 def test_size_of_a_whole_build(example: Example, joined: bytes) -> None:
     """Finished, the joined PDF is no more than 2 % larger than the whole document finished."""
     assert len(finish(joined, example.job)) <= 1.02 * len(finish(example.whole, example.job))
+
+
+def _ids(pdf: pikepdf.Pdf) -> tuple[list[str], list[str]]:
+    """The /ID of every structure element in reading order, and every ID a /Headers names."""
+    found, headers, stack = [], [], list(reversed(pdf.Root.StructTreeRoot.K))
+    while stack:
+        element = stack.pop()
+        if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            if "/ID" in element:
+                found.append(str(element.ID))
+            attributes = element.get("/A")
+            if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+                headers.extend(str(h) for h in attributes.Headers)
+            kids = element.get("/K", [])
+            stack.extend(reversed(list(kids) if isinstance(kids, pikepdf.Array) else [kids]))
+    return found, headers
+
+
+def test_structure_ids_unique_and_notes_numbered_through(example: Example, joined: bytes) -> None:
+    """Each part numbers its footnotes' /ID from note-1 (pdftags.py) and WeasyPrint names table
+    headers by object numbers: joined, every ID is unique, the notes are numbered as in a whole
+    build, and each table cell's /Headers still names a header."""
+    with _open(joined) as pdf, _open(example.whole) as whole:
+        ids, headers = _ids(pdf)
+        assert len(ids) == len(set(ids))
+        notes = [i for i in ids if i.startswith("note-")]
+        assert len(notes) > 1 and notes == [i for i in _ids(whole)[0] if i.startswith("note-")]
+        assert headers and set(headers) <= set(ids)
+
+
+def test_clashing_ids_renamed_with_their_headers(tmp_path: Path) -> None:
+    """Two parts alike give their table headers the same IDs: the second part's are renamed,
+    and its cells' /Headers name the renamed headers."""
+    table = "<table><thead><tr><th>Year</th><th>Event</th></tr></thead><tbody><tr><td>1956</td><td>Declaration</td></tr></tbody></table>"
+    part = _part(tmp_path, f"<h1>T</h1>{table}<p>x<span class=n>y</span></p>")
+    with _open(part) as one:
+        single, single_headers = _ids(one)
+    assert single and single_headers
+    with _open(join([Part(part), Part(part)])) as pdf:
+        ids, headers = _ids(pdf)
+    assert len(ids) == 2 * len(single) == len(set(ids))
+    assert set(headers) <= set(ids) and len(set(headers)) == 2 * len(set(single_headers))
+
+
+def test_page_labels_move_with_their_part(tmp_path: Path) -> None:
+    """A part's page labels (roman front matter, say) apply to its pages in the joined file."""
+    first = _part(tmp_path, "<p>i</p>")
+    with _open(_part(tmp_path, '<p>1</p><p style="break-before: page">2</p>')) as second:
+        second.Root.PageLabels = pikepdf.Dictionary(Nums=[0, pikepdf.Dictionary(S=pikepdf.Name.r)])
+        buffer = io.BytesIO()
+        second.save(buffer)
+    with _open(join([Part(first), Part(buffer.getvalue(), blank_before=True)])) as pdf:
+        labels = {int(k): v for k, v in pikepdf.NumberTree(pdf.Root.PageLabels).items()}
+        assert sorted(labels) == [0, 2]  # the blank page counts on with the first part
+        assert labels[0].S == "/D" and labels[2].S == "/r"

@@ -34,8 +34,9 @@ _HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
 def merge_fonts(doc: pikepdf.Pdf) -> dict[str, int]:
     """Merge the fonts of each face into one; returns, per merged face (BaseFont), how many
     font dictionaries became one."""
+    resources = list(_resource_dicts(doc))
     groups: dict[tuple[str, ...], list[pikepdf.Dictionary]] = {}
-    for font in _fonts(doc):
+    for font in _fonts(resources):
         key = _face(font)
         if key is not None:
             groups.setdefault(key, []).append(font)
@@ -52,8 +53,8 @@ def merge_fonts(doc: pikepdf.Pdf) -> dict[str, int]:
         for other in fonts[1:]:
             replace[other.objgen] = fonts[0]
     if replace:
-        for resources in _resource_dicts(doc):
-            table = resources.get("/Font")
+        for owner in resources:
+            table = owner.get("/Font")
             if isinstance(table, pikepdf.Dictionary):
                 for name in list(table.keys()):
                     value = table[name]
@@ -62,12 +63,12 @@ def merge_fonts(doc: pikepdf.Pdf) -> dict[str, int]:
     return merged
 
 
-def _fonts(doc: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
-    """Every Type0 font dictionary reached from a resource dictionary, in the order reached
-    (pages first, in page order): deterministic, and the first part's font leads its face."""
+def _fonts(resources: list[Any]) -> Iterator[pikepdf.Dictionary]:
+    """Every Type0 font dictionary of the resource dictionaries, in the order reached (pages
+    first, in page order): deterministic, and the first part's font leads its face."""
     seen: set[tuple[int, int]] = set()
-    for resources in _resource_dicts(doc):
-        table = resources.get("/Font")
+    for owner in resources:
+        table = owner.get("/Font")
         if not isinstance(table, pikepdf.Dictionary):
             continue
         for name in sorted(table.keys()):

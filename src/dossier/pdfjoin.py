@@ -21,7 +21,8 @@ as it takes a whole document. A pure function of bytes, on pikepdf:
   the parent tree renumbered (each part's `/StructParents` and `/StructParent` keys moved past
   the previous parts'), so pdftags.py finds the tree it finds in a whole document;
 - each font face once (fontmerge.py): WeasyPrint subsets a face per part, keeping glyph ids,
-  so the subsets of one face are merged into one program, widths and ToUnicode map.
+  so the subsets of one face are merged into one program, widths and ToUnicode map; and every
+  other stream the parts share (ICC profiles, images, their masks, forms) once.
 
 The output is deterministic: the same parts give the same bytes (qpdf's deterministic /ID,
 no timestamps, everything written in part and page order).
@@ -29,6 +30,7 @@ no timestamps, everything written in part and page order).
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ from typing import Any
 import pikepdf
 
 from .fontmerge import merge_fonts
+from .pdfjointree import copy_object, merge_structure
 
 EXTERNAL = "dossier-anchor:"  # a part links to an anchor in another part as <a href="dossier-anchor:ID">
 _BOXES = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox")
@@ -64,17 +67,18 @@ def join(parts: Sequence[Part]) -> bytes:
         out = pikepdf.new()
         first = sources[0]
         for key in sorted(k for k in first.Root.keys() if k not in _OWN):
-            out.Root[key] = _copy(out, first, first.Root[key])
+            out.Root[key] = copy_object(out, first, first.Root[key])
         if "/Info" in first.trailer:
-            out.trailer.Info = _copy(out, first, first.trailer.Info)
+            out.trailer.Info = copy_object(out, first, first.trailer.Info)
         starts = _pages(out, sources, parts)
         dests = _dests(out, sources)
         for number, (source, start) in enumerate(zip(sources, starts, strict=True), 1):
             _links(out, source, start, dests, number)
         _outline(out, sources)
         _labels(out, sources, starts)
-        _structure(out, sources, starts)
+        merge_structure(out, sources, starts)
         merge_fonts(out)
+        _share(out)
         buffer = io.BytesIO()
         version = max((s.pdf_version for s in sources), key=lambda v: tuple(int(x) for x in v.split(".")))
         out.save(buffer, deterministic_id=True, min_version=version, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -82,19 +86,6 @@ def join(parts: Sequence[Part]) -> bytes:
     finally:
         for source in sources:
             source.close()
-
-
-def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: Any) -> Any:
-    """A part's object in `out`, through qpdf's copier (each object copied once, its page
-    references mapped to the copied pages). A direct array or dictionary stays direct (it is
-    copied by way of an indirect object the output does not keep); a plain value is a value."""
-    if isinstance(obj, pikepdf.Stream) or (isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)) and obj.is_indirect):
-        return out.copy_foreign(obj)
-    if isinstance(obj, pikepdf.Array):
-        return pikepdf.Array(list(out.copy_foreign(source.make_indirect(obj))))
-    if isinstance(obj, pikepdf.Dictionary):
-        return pikepdf.Dictionary(dict(out.copy_foreign(source.make_indirect(obj)).items()))
-    return obj
 
 
 def _open(number: int, data: bytes) -> pikepdf.Pdf:
@@ -140,7 +131,7 @@ def _dests(out: pikepdf.Pdf, sources: list[pikepdf.Pdf]) -> set[str]:
             continue
         for name, dest in _tree_items(tree):
             if name not in names:
-                names[name] = _copy(out, source, dest)
+                names[name] = copy_object(out, source, dest)
     if names:
         joined = pikepdf.NameTree.new(out)
         for name in sorted(names):
@@ -189,8 +180,8 @@ def _read_outline(out: pikepdf.Pdf, source: pikepdf.Pdf, first: Any) -> list[_It
         action = item.get("/A")
         items.append(
             _Item(
-                _copy(out, source, item.Title) if "/Title" in item else pikepdf.String(""),
-                _copy(out, source, dest if dest is not None else action) if (dest is not None or action is not None) else None,
+                copy_object(out, source, item.Title) if "/Title" in item else pikepdf.String(""),
+                copy_object(out, source, dest if dest is not None else action) if (dest is not None or action is not None) else None,
                 int(item.get("/Count", 0)),
                 _read_outline(out, source, item.get("/First")),
             )
@@ -237,7 +228,7 @@ def _outline(out: pikepdf.Pdf, sources: list[pikepdf.Pdf]) -> None:
         out.Root.Outlines = root
 
 
-# Page labels and the structure tree ---------------------------------------------------------
+# Page labels ---------------------------------------------------------
 
 
 def _labels(out: pikepdf.Pdf, sources: list[pikepdf.Pdf], starts: list[int]) -> None:
@@ -252,74 +243,57 @@ def _labels(out: pikepdf.Pdf, sources: list[pikepdf.Pdf], starts: list[int]) -> 
             entries.insert(0, (0, pikepdf.Dictionary(S=pikepdf.Name.D)))
         for key, value in entries:
             nums.append(start + key)
-            nums.append(_copy(out, source, value))
+            nums.append(copy_object(out, source, value))
     out.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
 
 
-def _structure(out: pikepdf.Pdf, sources: list[pikepdf.Pdf], starts: list[int]) -> None:
-    """One structure tree: every part's top elements in the first part's `/Document` element
-    (or under one root), the parent tree keys of each part moved past the previous parts'."""
-    roots: list[Any] = [s.Root.get("/StructTreeRoot") for s in sources]
-    if not all(isinstance(r, pikepdf.Dictionary) for r in roots):
-        return  # untagged parts (or a mix): no tree, as WeasyPrint without pdf_tags
-    tree = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
-    for key in sorted(k for k in roots[0].keys() if k not in ("/K", "/ParentTree", "/ParentTreeNextKey", "/Type", "/IDTree")):
-        tree[key] = _copy(out, sources[0], roots[0][key])
-    document: Any = None
-    kids = pikepdf.Array()
-    nums = pikepdf.Array()
-    offset = 0
-    for source, root, start in zip(sources, roots, starts, strict=True):
-        assert isinstance(root, pikepdf.Dictionary)
-        top = _kids_of(root)
-        # The top elements' /P is the part's root: cut it before copying, so the copy does not
-        # drag the part's whole root (and parent tree) along.
-        for element in top:
-            if isinstance(element, pikepdf.Dictionary) and "/P" in element:
-                del element["/P"]
-        if len(top) == 1 and top[0].get("/S") == "/Document":
-            inner = _kids_of(top[0])
-            for element in inner:
-                if isinstance(element, pikepdf.Dictionary) and "/P" in element:
-                    del element["/P"]
-            if document is None:
-                document = _copy(out, source, top[0])
-                document.P = tree
-                kids.append(document)
-                moved = _kids_of(document)
-            else:
-                moved = [_copy(out, source, e) for e in inner]
-                document.K = pikepdf.Array([*_kids_of(document), *moved])
-            for element in moved:
-                if isinstance(element, pikepdf.Dictionary) and "/S" in element:
-                    element.P = document
-        else:
-            for element in top:
-                copied = _copy(out, source, element)
-                if isinstance(copied, pikepdf.Dictionary):
-                    copied.P = tree
-                kids.append(copied)
-        parent_tree = root.get("/ParentTree")
-        entries = sorted((int(k), v) for k, v in pikepdf.NumberTree(parent_tree).items()) if parent_tree is not None else []
-        for key, value in entries:
-            nums.append(key + offset)
-            nums.append(_copy(out, source, value))
-        for index in range(start, start + len(source.pages)):
-            page = out.pages[index].obj
-            if "/StructParents" in page:
-                page.StructParents = int(page.StructParents) + offset
-            for annot in page.get("/Annots", pikepdf.Array()):
-                if "/StructParent" in annot:
-                    annot.StructParent = int(annot.StructParent) + offset
-        following = int(root.get("/ParentTreeNextKey", 0))
-        offset += max(following, (entries[-1][0] + 1) if entries else 0)
-    tree.K = kids
-    tree.ParentTree = out.make_indirect(pikepdf.Dictionary(Nums=nums))
-    out.Root.StructTreeRoot = tree
+# Shared resources ----------------------------------------------------------------------------------
 
 
-def _kids_of(element: Any) -> list[Any]:
-    k = element.get("/K")
-    if k is None:
-        return []
-    return list(k) if isinstance(k, pikepdf.Array) else [k]
+def _share(out: pikepdf.Pdf) -> None:
+    """Streams reached from the pages' resources and the output intents that are identical
+    (dictionary and encoded bytes: an ICC profile, an image and its soft mask, a form) are
+    written once: each reference goes to the first one reached, in page order."""
+    first: dict[tuple[Any, ...], pikepdf.Stream] = {}
+    canonical: dict[tuple[int, int], pikepdf.Stream] = {}
+    walked: set[tuple[int, int]] = set()
+
+    def key(value: Any) -> Any:
+        return ("ref", value.objgen) if isinstance(value, pikepdf.Object) and value.is_indirect else repr(value)
+
+    def stream(obj: pikepdf.Stream) -> pikepdf.Stream:
+        if obj.objgen in canonical:
+            return canonical[obj.objgen]
+        canonical[obj.objgen] = obj  # while its own dictionary is walked (a cycle stays as it is)
+        walk(obj)
+        raw = obj.read_raw_bytes()
+        entries = tuple(sorted((k, key(v)) for k, v in obj.items() if k != "/Length"))
+        found = first.setdefault((entries, len(raw), hashlib.sha256(raw).digest()), obj)
+        canonical[obj.objgen] = found
+        return found
+
+    def walk(container: Any) -> None:
+        keys: list[Any] = list(container.keys()) if not isinstance(container, pikepdf.Array) else list(range(len(container)))
+        for k in keys:
+            if k in ("/Parent", "/P", "/Pg", "/StructParent", "/StructParents"):
+                continue
+            value = container[k]
+            if isinstance(value, pikepdf.Stream):
+                shared = stream(value)
+                if shared.objgen != value.objgen:
+                    container[k] = shared
+            elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):
+                if value.is_indirect:
+                    if value.objgen in walked:
+                        continue
+                    walked.add(value.objgen)
+                walk(value)
+
+    for page in out.pages:
+        resources = page.obj.get("/Resources")
+        if isinstance(resources, pikepdf.Dictionary) and not (resources.is_indirect and resources.objgen in walked):
+            if resources.is_indirect:
+                walked.add(resources.objgen)
+            walk(resources)  # a direct dictionary is the page's own: changed in place
+    if "/OutputIntents" in out.Root:
+        walk(out.Root.OutputIntents)
