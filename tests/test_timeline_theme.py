@@ -87,7 +87,7 @@ def test_each_mistake_is_located(tmp_path: Path) -> None:
         ("timeline:\n  fonts: Noto Sans\n", "theme.yaml:6:10: timeline fonts: expected a list of font family names, the first to measure text in"),
         ("timeline:\n  fonts: []\n", "theme.yaml:6:10: timeline fonts: expected a list of font family names, the first to measure text in"),
         ("timeline:\n  bold: 750\n", "theme.yaml:6:9: timeline bold: expected a font weight 100, 200, … 900, got '750'"),
-        ("layout: wide\n", "theme.yaml:5:1: unknown key 'layout' in theme.yaml, expected fonts or timeline"),
+        ("layout: wide\n", "theme.yaml:5:1: unknown key 'layout' in theme.yaml, expected fonts, timeline or parts"),
     ],
 )
 def test_one_mistake_one_line(tmp_path: Path, timeline: str, message: str) -> None:

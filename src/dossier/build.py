@@ -28,6 +28,7 @@ class Prepared:
     theme_dirs: list[Path]
     report: Report = field(default_factory=Report)
     csl: Path | None = None  # the citation style used
+    parts: bool = False  # theme.yaml's `parts:`: typeset part by part (pager.py)
 
 
 def prepare(root: Path, profile: Profile | None = None, store: cache.Store | None = None) -> Prepared:
@@ -70,17 +71,26 @@ def prepare(root: Path, profile: Profile | None = None, store: cache.Store | Non
     citecheck.check_interpretations_cite(d, formatted.citing, report)
     citecheck.warn_uncited(entries, formatted.cited | set(k.value for k in keys), report)
     report.check()
-    return Prepared(d, entries, formatted, dirs, report, csl)
+    return Prepared(d, entries, formatted, dirs, report, csl, declared.parts)
 
 
 def render_prepared(p: Prepared, profile: Profile | None = None) -> tuple[str, str]:
     return render.render_html(p.dossier, p.formatted, p.theme_dirs, None, profile or Profile())
 
 
-def build(root: Path, output: Path, limits: Limits | None = None, profile: Profile | None = None, *, store: cache.Store | None = None) -> Report:
+def build(
+    root: Path,
+    output: Path,
+    limits: Limits | None = None,
+    profile: Profile | None = None,
+    *,
+    store: cache.Store | None = None,
+    jobs: int = 1,
+) -> Report:
     """Build the PDF of a dossier in a profile (standard, print, email, archive); on any error
-    the previous PDF is left untouched. With `store` (see cache.py), work an earlier build did
-    with the same inputs is reused, to the same bytes, and the store is pruned after a build."""
+    the previous PDF is left untouched. A theme with `parts: true` is typeset part by part in
+    up to `jobs` processes, each part's layout kept in `store` (pager.py); the bytes are the
+    same whatever `jobs` and whatever the store holds."""
     from .output import check_target, write_atomic
 
     # Before minutes of work, not after; never onto an input (the dossier's own dossier.yaml, say).
@@ -90,7 +100,7 @@ def build(root: Path, output: Path, limits: Limits | None = None, profile: Profi
     # Every stage runs in the limited child: reading a huge file or a slow check is bounded
     # as typesetting is. The parent only waits and writes the file.
     profile = profile or Profile()
-    pdf, report = run_limited(lambda: _build_in_child(root, limits, where, profile, store), limits, where, "reading the dossier")
+    pdf, report = run_limited(lambda: _build_in_child(root, limits, where, profile, store, jobs), limits, where, "reading the dossier")
     write_atomic(output, pdf)
     if store is not None:
         store.prune()
@@ -105,7 +115,7 @@ def build(root: Path, output: Path, limits: Limits | None = None, profile: Profi
     return report
 
 
-def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profile, store: cache.Store | None) -> tuple[bytes, Report]:
+def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profile, store: cache.Store | None, jobs: int) -> tuple[bytes, Report]:
     from .finish import Job, finish
     from .typeset import typeset
 
@@ -128,7 +138,17 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     stage("typesetting")
     fonts: list[dict[str, object]] = []
     inspect = (lambda document: fonts.extend(archive.fonts_used(document))) if profile.name == "archive" else None
-    pdf = typeset(html, css, root, p.theme_dirs, profile, epoch, second_pass, inspect)
+    joined = None
+    if p.parts:
+        from . import pager
+
+        setting = pager.Setting(root, tuple(p.theme_dirs), profile, epoch)
+        drawn = archive.fonts_used if profile.name == "archive" else None
+        joined = pager.typeset_parts(html, css, second_pass, setting, jobs, store, drawn)
+    if joined is not None:
+        pdf, fonts = joined
+    else:
+        pdf = typeset(html, css, root, p.theme_dirs, profile, epoch, second_pass, inspect)
     attachments: tuple[archive.Attachment, ...] = ()
     if profile.name == "archive":
         stage("collecting the sources to attach")

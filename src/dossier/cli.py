@@ -58,6 +58,12 @@ def _size(value: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes, expected 1, 2, …")
+    return int(value)
+
+
 def _figures(pdf: Path) -> str:
     """'198 KB, 23 pages': what the file weighs and holds, for the line saying it was written."""
     import pikepdf
@@ -107,6 +113,14 @@ def _parser() -> argparse.ArgumentParser:
             default=profiles.DEFAULT_MAX_SIZE,
             metavar="SIZE",
             help="email: warn when the PDF is larger than this (default: 2MB)",
+        )
+        p.add_argument(
+            "--jobs",
+            type=_jobs,
+            default=None,
+            metavar="N",
+            help="typeset a theme's parts (theme.yaml parts: true) in N processes; 1: one after the other "
+            "in this one (default: the number of cores, at most 4)",
         )
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of internal errors")
     c = sub.add_parser("check", help="check the dossier without writing a PDF", description="Check a dossier; write nothing.")
@@ -186,7 +200,10 @@ def main(argv: list[str] | None = None) -> int:
                 _parser().error("--bleed and --marks are options of --profile print")
             profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
             output = args.output or profile.default_output()
-            report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile, store=_store(args))
+            from .workers import default_jobs
+
+            jobs = args.jobs or default_jobs()
+            report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile, store=_store(args), jobs=jobs)
             _print(report.warnings)
             _say(f"wrote {display(output)} ({_figures(output)})")
         elif args.command == "watch":
@@ -195,9 +212,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.profile != "print" and (args.bleed or args.marks):
                 _parser().error("--bleed and --marks are options of --profile print")
             profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
-            return watch.watch(
-                args.dossier, args.output or profile.default_output(), Limits(args.timeout, args.memory), profile, _store(args), _say, args.debug
-            )
+            from .workers import default_jobs
+
+            limits = Limits(args.timeout, args.memory)
+            jobs = args.jobs or default_jobs()
+            return watch.watch(args.dossier, args.output or profile.default_output(), limits, profile, _store(args), _say, args.debug, jobs)
         elif args.command == "extract":
             from . import unarchive
 

@@ -269,6 +269,35 @@ def _child(conn: Connection, parent: int, limits: Limits, deadline: float, where
         conn.close()
 
 
+def become_worker(parent: int) -> None:
+    """In a process forked from the limited child to share its work (workers.py): die with the
+    child, and leave the child's line to its parent alone (`stage()` then only records). The
+    ceilings are the child's: a forked process inherits its memory limit, and it dies with it."""
+    _die_with(parent)
+    if _RUN is not None:
+        _RUN.conn = None
+
+
+def worker_outcome(exc: BaseException) -> tuple[str, Any]:
+    """What a worker reports for an exception that stopped its work, as the limited child would."""
+    ceiling = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return _outcome(exc, ceiling if ceiling > 0 else 1 << 62)
+
+
+def worker_error(kind: str, value: Any, what: str) -> BaseException:
+    """The error a worker's outcome is in the process that waits for it: located problems, the
+    memory ceiling reached or a worker that died, as `run_limited` reports them."""
+    limits = run_limits()
+    where = _RUN.where if _RUN is not None else Location("dossier.yaml", 1, 1)
+    if kind == "problems":
+        return DossierError(value)
+    if kind == "memory":
+        return DossierError.at(where, _memory_message(value or what, limits))
+    if kind == "died":
+        return DossierError.at(where, f"{what} died, most likely above the memory ceiling of {limits.memory_mib} MiB, expected less (see --memory)")
+    return RuntimeError(value)
+
+
 def run_limited(work: Callable[[], Any], limits: Limits, where: Location, what: str) -> Any:
     """`work()` in a forked child with a time and a memory ceiling, so a hostile or huge
     dossier (or template) cannot hang the build or exhaust the machine. Its result must

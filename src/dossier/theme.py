@@ -48,6 +48,7 @@ class Theme:
     fonts: tuple[str, ...]
     file: str
     timeline: Style = Style()
+    parts: bool = False  # typeset each part (front matter, each section) on its own: see pager.py
 
 
 def read_theme(dirs: list[Path]) -> Theme:
@@ -57,19 +58,30 @@ def read_theme(dirs: list[Path]) -> Theme:
         raise DossierError.at(Location("templates/theme.yaml", 1, 1), "theme.yaml not found, expected the theme to name its fonts")
     node, src = load.load_yaml(path, display(path))
     fonts_node = timeline_node = None
+    parts = False
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value == "fonts":
                 fonts_node = value
             elif key.value == "timeline":
                 timeline_node = value
+            elif key.value == "parts":
+                parts = read_parts(value, src.name)
             else:
-                raise DossierError.at(load.location(src.name, key), f"unknown key '{key.value}' in theme.yaml, expected fonts or timeline")
+                raise DossierError.at(load.location(src.name, key), f"unknown key '{key.value}' in theme.yaml, expected fonts, timeline or parts")
     families = tuple(n.value for n in getattr(fonts_node, "value", []) if isinstance(n, yaml.ScalarNode) and n.value)
     if not isinstance(fonts_node, yaml.SequenceNode) or not families:
         raise DossierError.at(load.location(src.name, fonts_node or node or Location(src.name, 1, 1)), "fonts: expected a list of font family names")
     timeline = Style() if timeline_node is None else read_timeline(timeline_node, families, src.name)
-    return Theme(families, src.name, timeline)
+    return Theme(families, src.name, timeline, parts)
+
+
+def read_parts(node: yaml.Node, file: str) -> bool:
+    """`parts: true|false`: whether the theme's parts (`data-part` in its templates) are typeset
+    each on its own, in parallel and cached (pager.py), or the document whole."""
+    if not (isinstance(node, yaml.ScalarNode) and node.style is None and node.value in ("true", "false")):
+        raise DossierError.at(load.location(file, node), f"parts: expected true or false, got {load.kind(node)}")
+    return bool(node.value == "true")
 
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -129,6 +131,89 @@ def _options(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
     return render, {"pdf_tags": True}
 
 
+@dataclass(frozen=True)
+class PartLayout:
+    """What laying out one part gives: its page count, the page (from 1) of each id in it, and,
+    when asked for, its PDF and the fonts drawn (see `typeset_part`)."""
+
+    pages: int
+    anchors: dict[str, int]
+    pdf: bytes | None = None
+    fonts: tuple[dict[str, object], ...] = ()
+
+
+LayOut = Callable[[str, str], Any]
+
+
+@contextmanager
+def _weasyprint(root: Path, theme_dirs: list[Path], profile: Profile) -> Iterator[LayOut]:
+    """A function laying out HTML and CSS with the locked fetcher; every WeasyPrint complaint
+    while it is used fails, as a problem at the stylesheet."""
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    render_options, _ = _options(profile)
+    fetcher = _fetcher_class()([root / "assets", *theme_dirs])
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    base = root.resolve().as_uri() + "/"
+
+    def lay_out(html: str, css: str) -> Any:
+        stylesheet = CSS(string=css, base_url=base, url_fetcher=fetcher)
+        with weasy.settled_counters():  # a page is laid out again only when a number it prints changed
+            return HTML(string=html, base_url=base, url_fetcher=fetcher).render(stylesheets=[stylesheet], **render_options)
+
+    try:
+        yield lay_out
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__ or exc
+        raise DossierError.at(Location(_css_file(theme_dirs), 1, 1), f"typesetting stopped: {cause}") from None
+    finally:
+        logger.removeHandler(handler)
+    if handler.messages:
+        raise DossierError([_located(m, _css_file(theme_dirs)) for m in handler.messages])
+
+
+def _laid_out(lay_out: LayOut, html: str, css: str, second_pass: SecondPass | None) -> Any:
+    """The laid-out document, footnotes too tall for their page split between their sentences."""
+    document = lay_out(html, css)
+    split: set[str] = set()
+    overflowing = _overflowing_notes(document)
+    if overflowing:  # split the too-tall notes between sentences so they continue overleaf
+        split = {ident for _page, ident, _where in overflowing if ident}
+        html = _split_notes(html, split)
+        document = lay_out(html, css)
+    if second_pass is not None:
+        html, css = second_pass(weasy.pages_by_anchor(document))
+        html = _split_notes(html, split)
+        document = lay_out(html, css)
+    if overflowing := _overflowing_notes(document):
+        # A long note that overruns pushes the short notes after it off the page as well:
+        # name the long ones (those split into parts), not their victims.
+        parts = {ident for ident in split if f'footnote-cont" data-note="{ident}"' in html}
+        raise _too_tall([o for o in overflowing if o[1] in parts] or overflowing)
+    return document
+
+
+def _written(document: Any, profile: Profile, epoch: int | None) -> bytes:
+    """The laid-out document as PDF bytes, dated `epoch` (or undated), tagged."""
+    from .pdftags import tagged_at_source
+
+    _, write_options = _options(profile)
+    # WeasyPrint reads no SOURCE_DATE_EPOCH: the dates are set here, or none are written
+    # (not even the edition a template may give as dcterms.created).
+    document.metadata.created = document.metadata.modified = None if epoch is None else w3c_date(epoch)
+    if profile.name == "archive":
+        from .pdfmeta import claim_pdfua
+
+        claim_pdfua(document.metadata)
+    with tagged_at_source():  # /Lang from lang attributes, footnotes as Note
+        pdf = document.write_pdf(**write_options)
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
 def typeset(
     html: str,
     css: str,
@@ -148,57 +233,35 @@ def typeset(
     `epoch` (see sourcedate.py) is the creation and modification date of the PDF, in its
     information dictionary and XMP alike; without it the PDF carries no date. `inspect` sees
     the document once it is written (the archive reads the fonts WeasyPrint drew with)."""
-    from weasyprint import CSS, HTML
-    from weasyprint.urls import FatalURLFetchingError
-
-    from .pdftags import tagged_at_source
-
-    render_options, write_options = _options(profile or Profile())
-    fetcher = _fetcher_class()([root / "assets", *theme_dirs])
-    handler = _Collect()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        base = root.resolve().as_uri() + "/"
-
-        def lay_out(html: str, css: str) -> Any:
-            stylesheet = CSS(string=css, base_url=base, url_fetcher=fetcher)
-            with weasy.settled_counters():  # a page is laid out again only when a number it prints changed
-                return HTML(string=html, base_url=base, url_fetcher=fetcher).render(stylesheets=[stylesheet], **render_options)
-
-        document = lay_out(html, css)
-        split: set[str] = set()
-        overflowing = _overflowing_notes(document)
-        if overflowing:  # split the too-tall notes between sentences so they continue overleaf
-            split = {ident for _page, ident, _where in overflowing if ident}
-            html = _split_notes(html, split)
-            document = lay_out(html, css)
-        if second_pass is not None:
-            html, css = second_pass(weasy.pages_by_anchor(document))
-            html = _split_notes(html, split)
-            document = lay_out(html, css)
-        if overflowing := _overflowing_notes(document):
-            # A long note that overruns pushes the short notes after it off the page as well:
-            # name the long ones (those split into parts), not their victims.
-            parts = {ident for ident in split if f'footnote-cont" data-note="{ident}"' in html}
-            raise _too_tall([o for o in overflowing if o[1] in parts] or overflowing)
-        # WeasyPrint reads no SOURCE_DATE_EPOCH: the dates are set here, or none are written
-        # (not even the edition a template may give as dcterms.created).
-        document.metadata.created = document.metadata.modified = None if epoch is None else w3c_date(epoch)
-        if profile is not None and profile.name == "archive":
-            from .pdfmeta import claim_pdfua
-
-            claim_pdfua(document.metadata)
-        with tagged_at_source():  # /Lang from lang attributes, footnotes as Note
-            pdf = document.write_pdf(**write_options)
+    profile = profile or Profile()
+    with _weasyprint(root, theme_dirs, profile) as lay_out:
+        document = _laid_out(lay_out, html, css, second_pass)
+        pdf = _written(document, profile, epoch)
         if inspect is not None:  # after writing: WeasyPrint collects the fonts while drawing
             inspect(document)
-    except FatalURLFetchingError as exc:
-        cause = exc.__cause__ or exc
-        raise DossierError.at(Location(_css_file(theme_dirs), 1, 1), f"typesetting stopped: {cause}") from None
-    finally:
-        logger.removeHandler(handler)
-    if handler.messages:
-        raise DossierError([_located(m, _css_file(theme_dirs)) for m in handler.messages])
-    assert isinstance(pdf, bytes)
     return pdf
+
+
+def typeset_part(
+    html: str,
+    css: str,
+    root: Path,
+    theme_dirs: list[Path],
+    profile: Profile,
+    epoch: int | None,
+    write: bool,
+    fonts: Callable[[Any], list[dict[str, object]]] | None = None,
+) -> PartLayout:
+    """Lay out one part (parts.py) as `typeset` lays out a whole document: its page count and
+    the page of each id in it; with `write`, also its PDF and (`fonts`) the fonts it drew with."""
+    with _weasyprint(root, theme_dirs, profile) as lay_out:
+        document = _laid_out(lay_out, html, css, None)
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages, 1):
+            for name in page.anchors:  # an element over several pages is at its first, as target-counter() says
+                anchors.setdefault(name, number)
+        if not write:
+            return PartLayout(len(document.pages), anchors)
+        pdf = _written(document, profile, epoch)
+        drawn = tuple(fonts(document)) if fonts is not None else ()
+    return PartLayout(len(document.pages), anchors, pdf, drawn)

@@ -164,12 +164,14 @@ def _pages(pdf: Path) -> int:
         return len(doc.pages)
 
 
-def build_once(root: Path, output: Path, limits: Limits, profile: Profile, store: Store | None, verb: str, say: Say, debug: bool) -> bool:
+def build_once(
+    root: Path, output: Path, limits: Limits, profile: Profile, store: Store | None, verb: str, say: Say, debug: bool, jobs: int = 1
+) -> bool:
     """One build; says what it wrote (`VERB FILE: N pages, SIZE, SECONDS s`) or its errors.
     True when the PDF was written."""
     start = time.monotonic()
     try:
-        report: Report = build.build(root, output, limits, profile, store=store)
+        report: Report = build.build(root, output, limits, profile, store=store, jobs=jobs)
     except DossierError as exc:
         for line in error_lines(exc):
             say(line)
@@ -201,13 +203,14 @@ def watch(
     store: Store | None,
     say: Say,
     debug: bool = False,
+    jobs: int = 1,
 ) -> int:
     """Build, then rebuild on every change until interrupted (Ctrl-C: exit status 0, quietly).
     1 when there is nothing to watch (no dossier folder, an output the build would read)."""
     from .output import check_target
 
     if not root.is_dir():  # nothing to watch: the build says what is wrong, as `dossier build` does
-        build_once(root, output, limits, profile, store, "wrote", say, debug)
+        build_once(root, output, limits, profile, store, "wrote", say, debug, jobs)
         return 1
     try:
         check_target(output, root, discover.read_folders(root))
@@ -222,17 +225,17 @@ def watch(
     try:
         warm(root)
         changes = Changes(watched(root), skip)  # before the first build: an edit during it counts
-        build_once(root, output, limits, profile, store, "wrote", say, debug)
+        build_once(root, output, limits, profile, store, "wrote", say, debug, jobs)
         say(f"watching {_names(changes.paths)} for changes (Ctrl-C stops)")
         while True:
             changes.wait()
-            build_once(root, output, limits, profile, store, "rebuilt", say, debug)
+            build_once(root, output, limits, profile, store, "rebuilt", say, debug, jobs)
             paths = watched(root)
             if paths != changes.paths:  # a folder linked or unlinked: watch the new set, and build
                 changes.close()  # once more for what changed while the watch moved
                 changes = Changes(paths, skip)
                 say(f"watching {_names(paths)} for changes (Ctrl-C stops)")
-                build_once(root, output, limits, profile, store, "rebuilt", say, debug)
+                build_once(root, output, limits, profile, store, "rebuilt", say, debug, jobs)
     except KeyboardInterrupt:
         return 0
     finally:
