@@ -27,6 +27,14 @@ from dossier.sandbox import Limits
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 
+
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here needs pandoc to run: a cached output (from another test of the same
+    content, in the suite's shared DOSSIER_CACHE) would skip the very process under test."""
+    monkeypatch.setenv("DOSSIER_CACHE", "off")
+
+
 FAKE = textwrap.dedent("""\
     import mmap, os, sys, time
     argv = sys.argv[1:]
