@@ -269,3 +269,19 @@ def test_a_key_with_percent_20_builds_and_links(dossier_copy: Path, tmp_path: Pa
     reader = PdfReader(out)
     names = set(reader.named_destinations)
     assert anchor("a%20b") in names
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [("__alpha_ alpha_", 7), ("**alpha* alpha*", 7), ("**a* b* c**", 3), ("see **x*, y", 7)],
+)
+def test_one_delimiter_never_closes_two(text: str, offset: int) -> None:
+    # pandoc prints `**a* b*` and `__a_ b_` as typed: a single '*' or '_' cannot close '**' or '__'
+    problems = scan(text)
+    assert problems and problems[0][0] == offset  # offset in the field
+    assert "cannot close the" in problems[0][1]
+
+
+@pytest.mark.parametrize("text", ["***a* b**", "***a** b*", "**a *b* c**", "__a _b_ c__", "**a _b_ c**"])
+def test_emphasis_inside_strong_passes(text: str) -> None:
+    assert scan(text) == []

@@ -331,6 +331,13 @@ def _delimiter(text: str, i: int, run: int, stack: list[_Opener], floor: int, re
         for k in range(len(stack) - 1, floor - 1, -1):
             if stack[k].char == ch:
                 opener = stack[k]
+                if run == 1 and opener.length == 2:  # pandoc never closes '**' or '__' with one
+                    report(
+                        i,
+                        f"'{ch}' cannot close the '{ch * 2}' opened before it (pandoc prints both as typed), "
+                        f"expected '{ch * 2}' (write \\{ch} for a literal {ch})",
+                    )
+                    return
                 for o in stack[k + 1 :]:  # opened inside this emphasis and never closed there
                     if not o.quiet:
                         report(o.offset, _unclosed_emphasis(o))
