@@ -19,7 +19,7 @@ from pypdf import PdfReader, PdfWriter
 from dossier import build as build_module
 from dossier import output
 from dossier.cli import main
-from dossier.errors import MESSAGE_MAX, QUOTE_MAX, Report, bounded
+from dossier.errors import MESSAGE_MAX, QUOTE_MAX, DossierError, Report, bounded
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "fixtures" / "small"
@@ -351,3 +351,37 @@ def test_a_hard_link_in_assets_is_an_error(dossier: Path, tmp_path: Path, capsys
         f"{dossier}/assets/notes.txt:1:1: a file with another name (a hard link, which may lie outside the dossier), "
         "expected a file of the dossier's own (copy it)"
     ]
+
+
+# -- a broken PDF never replaces the previous one -----------------------------------------------
+
+
+def _broken_variants(good: bytes) -> dict[str, bytes]:
+    body = good[: good.rindex(b"startxref")]
+    return {
+        "not a pdf": b"<html>" + good,
+        "no end marker": good[: good.rindex(b"%%EOF")],
+        "cut in half": good[: len(good) // 2] + b"\n%%EOF\n",
+        "no cross-reference offset": body + b"%%EOF\n",
+        "garbage with a header": b"%PDF-1.7\n" + b"x" * 2000 + b"\n%%EOF\n",
+        "an offset into nowhere": body + b"startxref\n99999999\n%%EOF\n",
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_broken_variants(_pdf())))
+def test_a_broken_pdf_is_refused_and_the_previous_one_stays(case: str, tmp_path: Path) -> None:
+    out = tmp_path / "briefing.pdf"
+    previous = _pdf()
+    output.write_atomic(out, previous)
+    with pytest.raises(DossierError) as caught:
+        output.write_atomic(out, _broken_variants(previous)[case])
+    assert "refusing to write a broken PDF" in str(caught.value)
+    assert out.read_bytes() == previous
+    assert [p.name for p in tmp_path.iterdir()] == ["briefing.pdf"]
+
+
+def test_a_pdf_without_pages_is_refused() -> None:
+    empty = PdfWriter()
+    buf = io.BytesIO()
+    empty.write(buf)
+    assert output.check_pdf(buf.getvalue()) == "output has no pages"

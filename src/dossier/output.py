@@ -26,20 +26,22 @@ from .errors import DossierError, Location, display
 
 
 def check_pdf(data: bytes) -> str | None:
-    """What is wrong with these bytes as a PDF, or None (header, trailer, and a full parse)."""
+    """What is wrong with these bytes as a PDF, or None (header, trailer, and a full parse by
+    qpdf through pikepdf, with its recovery of damaged files turned off: a file qpdf would have
+    to repair is refused). pikepdf, not pypdf: the same check in about 5 ms instead of 190 ms
+    on the example, and pikepdf is loaded anyway by the finishing passes."""
     if not data.startswith(b"%PDF-"):
         return "output does not start with %PDF-"
     if b"%%EOF" not in data[-1024:]:
         return "output does not end with %%EOF"
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    import pikepdf
 
     try:
-        reader = PdfReader(io.BytesIO(data), strict=True)
-        if len(reader.pages) == 0:
-            return "output has no pages"
-    except (PyPdfError, ValueError, KeyError) as exc:
-        return f"output does not parse as PDF: {exc}"
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+            if len(pdf.pages) == 0:
+                return "output has no pages"
+    except (pikepdf.PdfError, ValueError, KeyError) as exc:
+        return f"output does not parse as PDF: {str(exc).removeprefix('stream ').split(': ', 1)[-1]}"
     return None
 
 

@@ -41,7 +41,6 @@ LIBRARIES = (
     "weasyprint.pdf",
     "pydyf",
     "pikepdf",
-    "pypdf",
     "jinja2",
     "jinja2.sandbox",
     "markupsafe",
