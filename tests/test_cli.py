@@ -77,7 +77,21 @@ def test_python_dash_m_and_a_successful_build(dossier_copy: Path, tmp_path: Path
 
 def test_missing_folder(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "no/such/dir"]) == 1
-    assert capsys.readouterr().err.splitlines()[0] == "no/such/dir:1:1: not a folder, expected a dossier folder holding dossier.yaml"
+    assert capsys.readouterr().err.splitlines()[0] == "no/such/dir:1:1: no such folder, expected a dossier folder holding dossier.yaml"
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("dossier.yaml", "a file, not a folder (give the folder that holds it)"),
+        ("notes.txt", "a file, not a folder"),
+    ],
+)
+def test_a_file_given_for_the_folder(name: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    given = tmp_path / name
+    given.write_text("title: x\n", encoding="utf-8")
+    assert main(["check", str(given)]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == f"{given}:1:1: {said}, expected a dossier folder holding dossier.yaml"
 
 
 def test_check_reports_entries_lacking_what_their_type_needs(dossier_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,3 +125,29 @@ def test_timeout_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
         main(["build", "--timeout", "-1"])
     assert info.value.code == 2
     assert "'-1' is not a positive number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "warned"), [("brief.txt", True), ("brief", True), ("brief.PDF", False), ("brief.pdf", False)])
+def test_an_output_name_not_ending_in_pdf_is_a_warning(
+    name: str, warned: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The warning comes before any work, the PDF is still written where asked (here the build
+    itself is replaced: what is checked is the command line's handling of the name)."""
+    from dossier import build as build_module
+    from dossier.errors import Report
+
+    written: list[Path] = []
+
+    def fake_build(root: Path, output: Path, *args: object, **kwargs: object) -> Report:
+        output.write_bytes(b"%PDF-1.7\n")
+        written.append(output)
+        return Report()
+
+    monkeypatch.setattr(build_module, "build", fake_build)
+    monkeypatch.setattr("dossier.cli._figures", lambda pdf: "1 KB, 1 page")
+    out = tmp_path / name
+    assert main(["build", "content", "-o", str(out)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    warning = f"{out}:1:1: warning: the output name does not end in .pdf, expected FILE.pdf (written as asked)"
+    assert (warning in lines) is warned
+    assert written == [out]

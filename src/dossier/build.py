@@ -7,8 +7,6 @@ stop. `check()` runs every stage up to, but not including, typesetting.
 
 from __future__ import annotations
 
-import importlib
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,12 +119,7 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     from .finish import Job, finish
     from .typeset import typeset
 
-    loading = _load_in_background(("weasyprint", "weasyprint.text.fonts", "weasyprint.pdf"))
-    try:
-        p = prepare(root, profile, store)
-    finally:
-        if loading.is_alive():
-            loading.join()  # before any fork of the typesetting workers: no thread runs past here
+    p = prepare(root, profile, store)
     epoch = source_epoch(root, p.dossier.edition)
     second_pass = None
     if p.dossier.backrefs and "bibliography" in p.dossier.sections and p.formatted.citations:
@@ -165,28 +158,6 @@ def _build_in_child(root: Path, limits: Limits, where: Location, profile: Profil
     stage("finishing the PDF")
     meta, targets = described(p.dossier, p.formatted, p.theme_dirs)
     return finish(pdf, Job(profile, epoch, root, tuple(p.theme_dirs), meta, targets, attachments), store), p.report
-
-
-def _load_in_background(modules: tuple[str, ...]) -> threading.Thread:
-    """Import `modules` in a thread while the checks run and pandoc formats the citations:
-    WeasyPrint takes about 0.5 s to import, most of which then overlaps pandoc's run instead of
-    following it. An import that fails here is left to fail where the module is used, with
-    that stage's message. Programs are still started safely meanwhile: CPython takes the import
-    lock around the fork of a program with a `preexec_fn` (sandbox.run_command)."""
-
-    def load() -> None:
-        for name in modules:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - reported where it is imported again
-                return
-
-    thread = threading.Thread(target=load, name="dossier-preload", daemon=True)
-    try:
-        thread.start()
-    except RuntimeError:  # no room for a thread's stack under a low --memory: import later instead
-        return threading.Thread(target=lambda: None)
-    return thread
 
 
 def check(root: Path, limits: Limits | None = None, profile: Profile | None = None, *, store: cache.Store | None = None) -> Report:

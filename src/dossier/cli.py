@@ -186,6 +186,20 @@ def _print(problems: list[Problem]) -> None:
         _say(str(p))
 
 
+def _output_settings(args: argparse.Namespace) -> tuple[profiles.Profile, Path, int]:
+    """What `build` and `watch` write, and how: the profile, the PDF's path, the processes. A
+    path not ending in .pdf is written as asked, with a warning (a viewer may not open it)."""
+    from .workers import default_jobs
+
+    if args.profile != "print" and (args.bleed or args.marks):
+        _parser().error("--bleed and --marks are options of --profile print")
+    profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
+    output: Path = args.output or profile.default_output()
+    if output.suffix.lower() != ".pdf" and not output.is_dir():  # a folder is an error of its own
+        _say(f"{display(output)}:1:1: warning: the output name does not end in .pdf, expected FILE.pdf (written as asked)")
+    return profile, output, args.jobs or default_jobs()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from . import build
@@ -196,27 +210,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "build":
-            if args.profile != "print" and (args.bleed or args.marks):
-                _parser().error("--bleed and --marks are options of --profile print")
-            profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
-            output = args.output or profile.default_output()
-            from .workers import default_jobs
-
-            jobs = args.jobs or default_jobs()
+            profile, output, jobs = _output_settings(args)
             report = build.build(args.dossier, output, Limits(args.timeout, args.memory), profile, store=_store(args), jobs=jobs)
             _print(report.warnings)
             _say(f"wrote {display(output)} ({_figures(output)})")
         elif args.command == "watch":
             from . import watch
 
-            if args.profile != "print" and (args.bleed or args.marks):
-                _parser().error("--bleed and --marks are options of --profile print")
-            profile = profiles.Profile(args.profile, args.bleed, args.marks, args.max_size)
-            from .workers import default_jobs
-
+            profile, output, jobs = _output_settings(args)
             limits = Limits(args.timeout, args.memory)
-            jobs = args.jobs or default_jobs()
-            return watch.watch(args.dossier, args.output or profile.default_output(), limits, profile, _store(args), _say, args.debug, jobs)
+            return watch.watch(args.dossier, output, limits, profile, _store(args), _say, args.debug, jobs)
         elif args.command == "extract":
             from . import unarchive
 

@@ -26,7 +26,13 @@ def read_files(root: Path, report: Report) -> Docs:
     """The content files that exist, composed; every problem goes to the report."""
     shown = display(root)
     if not root.is_dir():
-        raise DossierError.at(Location(shown, 1, 1), "not a folder, expected a dossier folder holding dossier.yaml")
+        if not root.exists():
+            what = "no such folder"
+        elif root.is_file():
+            what = "a file, not a folder" + (" (give the folder that holds it)" if root.name in ("dossier.yaml", "dossier.yml") else "")
+        else:
+            what = "not a folder"
+        raise DossierError.at(Location(shown, 1, 1), f"{what}, expected a dossier folder holding dossier.yaml")
     _misnamed(root, report)
     _confined(root, report)
     if not (root / "dossier.yaml").is_file() and not (root / "dossier.yml").exists() and not report.errors:
